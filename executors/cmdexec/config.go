@@ -6,7 +6,6 @@ package cmdexec
 type Config struct {
 	Fstab                string // file brick mounts are appended to
 	MountOpts            string // brick mount options
-	Sudo                 bool   // prefix every command with "sudo "
 	SnapshotLimit        int    // >0: set snap-max-hard-limit after every peer probe
 	RebalanceOnExpansion bool   // run "volume rebalance <vol> start" after add-brick
 	BackupLVMMetadata    bool   // --autobackup=y instead of n

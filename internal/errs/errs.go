@@ -18,15 +18,15 @@ type Kind int
 // The closed set of kinds. Internal is the zero value so an unclassified error
 // is never mistaken for a client error.
 const (
-	Internal      Kind = iota // 500: a failure of Basalt or of a node
-	NotFound                  // 404
-	Conflict                  // 409
-	Invalid                   // 400: the request is well-formed but not acceptable
-	Unparsable                // 422: the request body could not be decoded
-	NoSpace                   // 500 on the wire (Heketi's allocation failures), but distinct for callers
-	Busy                      // 429
-	Unavailable               // 503
-	Unauthorized              // 401
+	Internal     Kind = iota // 500: a failure of Basalt or of a node
+	NotFound                 // 404
+	Conflict                 // 409
+	Invalid                  // 400: the request is well-formed but not acceptable
+	Unparsable               // 422: the request body could not be decoded
+	NoSpace                  // 500 on the wire (Heketi's allocation failures), but distinct for callers
+	Busy                     // 429
+	Unavailable              // 503
+	Unauthorized             // 401
 )
 
 var kindNames = [...]string{"internal", "not found", "conflict", "invalid", "unparsable", "no space", "busy", "unavailable", "unauthorized"}
