@@ -73,6 +73,18 @@ type Reader interface {
 // returns errs.NotFound when it does not exist. Put* refuses, with an error of
 // kind errs.Conflict, a record that would take a hostname or volume name
 // already registered to another record.
+//
+// The store never holds an orphan. Delete* refuses, with an error of kind
+// errs.Conflict, a record that still has children: a cluster with nodes,
+// volumes or block volumes, a node with devices, a device with bricks, a
+// volume with bricks or block volumes. The caller deletes the children first,
+// in the same transaction. Likewise Put* refuses, with an error of kind
+// errs.NotFound, a record whose parent id (Node.ClusterID, Device.NodeID,
+// Volume.ClusterID, Brick.DeviceID, Brick.VolumeID, BlockVolume.ClusterID,
+// BlockVolume.BlockHostingVolume) is set to a record that does not exist, so
+// parents are put before their children. An empty parent id is allowed and
+// indexed nowhere. A refused Put* or Delete* changes nothing, but the
+// transaction stays usable: the caller decides whether to return the error.
 type Writer interface {
 	Reader
 
