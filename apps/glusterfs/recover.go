@@ -1,0 +1,217 @@
+package glusterfs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/basalt-storage/basalt/db"
+	"github.com/basalt-storage/basalt/executors"
+	"github.com/basalt-storage/basalt/internal/errs"
+)
+
+// RecoveryReport says what Recover did with each pending operation.
+type RecoveryReport struct {
+	RolledBack []string // operations undone
+	Completed  []string // operations finished
+	Failed     []string // operations that could not be repaired now (kept, status failed)
+}
+
+// Recover finishes or undoes every operation that a crash or stop left
+// pending, so the database again matches the nodes. It must run before the
+// server accepts requests that could touch the same records. Heketi only marks
+// such operations stale and leaves the mess; Basalt repairs it:
+//
+//   - node add: detach the node if its probe may have run, drop the records;
+//   - node delete: detach (errors ignored, as in Heketi) and drop the records;
+//   - device add: tear down what setup may have created, drop the records;
+//   - device delete: tear down (forced) and drop the records.
+//
+// Operation types this version cannot repair are kept and marked stale.
+func (a *App) Recover(ctx context.Context) (*RecoveryReport, error) {
+	var ops []*db.PendingOp
+	err := a.store.View(func(r db.Reader) error {
+		ids, err := r.PendingOpIDs()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			op, err := r.PendingOp(id)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep := &RecoveryReport{}
+	for _, op := range ops {
+		log := a.log.WithFields(map[string]any{"op": op.ID, "type": int(op.Type)})
+		var done string
+		var rerr error
+		switch op.Type {
+		case db.OpAddNode:
+			done, rerr = "rolled back", a.recoverNodeAdd(ctx, op)
+		case db.OpDeleteNode:
+			done, rerr = "completed", a.recoverNodeDelete(ctx, op)
+		case db.OpAddDevice:
+			done, rerr = "rolled back", a.recoverDeviceAdd(ctx, op)
+		case db.OpDeleteDevice:
+			done, rerr = "completed", a.recoverDeviceDelete(ctx, op)
+		default:
+			log.Warn("pending operation of a type this version cannot repair; marking it stale")
+			op.Status = db.OpStatusStale
+			if err := a.store.Update(func(w db.Writer) error { return w.PutPendingOp(op) }); err != nil {
+				return rep, err
+			}
+			rep.Failed = append(rep.Failed, op.ID)
+			continue
+		}
+		switch {
+		case rerr != nil:
+			log.WithError(rerr).Error("cannot repair pending operation; it is kept as failed")
+			a.markOpFailed(op, rerr)
+			rep.Failed = append(rep.Failed, op.ID)
+		case done == "completed":
+			log.Info("finished operation interrupted by a stop")
+			rep.Completed = append(rep.Completed, op.ID)
+		default:
+			log.Info("rolled back operation interrupted by a stop")
+			rep.RolledBack = append(rep.RolledBack, op.ID)
+		}
+	}
+	return rep, nil
+}
+
+// actionID returns the id of the op's first action of the given change.
+func actionID(op *db.PendingOp, c db.ChangeType) (string, error) {
+	for _, a := range op.Actions {
+		if a.Change == c {
+			return a.ID, nil
+		}
+	}
+	return "", fmt.Errorf("operation %s has no action of change %d", op.ID, c)
+}
+
+func (a *App) recoverNodeAdd(ctx context.Context, op *db.PendingOp) error {
+	nodeID, err := actionID(op, db.ChangeAddNode)
+	if err != nil {
+		return err
+	}
+	var node *db.Node
+	var prober *db.Node
+	err = a.store.View(func(r db.Reader) error {
+		n, err := r.Node(nodeID)
+		if err != nil {
+			return err
+		}
+		node = n
+		for _, s := range op.Steps {
+			if s.Name == stepPeerProbe && s.Host != "" {
+				id, err := r.NodeIDByManageHostname(s.Host)
+				if err != nil {
+					return err
+				}
+				if id != "" {
+					if prober, err = r.Node(id); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if errs.Is(err, errs.NotFound) {
+		return a.dropOp(op.ID)
+	}
+	if err != nil {
+		return err
+	}
+	a.rollbackNodeAdd(ctx, node, op, prober)
+	return nil
+}
+
+func (a *App) recoverNodeDelete(ctx context.Context, op *db.PendingOp) error {
+	nodeID, err := actionID(op, db.ChangeDeleteNode)
+	if err != nil {
+		return err
+	}
+	var node *db.Node
+	err = a.store.View(func(r db.Reader) error {
+		node, err = r.Node(nodeID)
+		return err
+	})
+	if errs.Is(err, errs.NotFound) {
+		return a.dropOp(op.ID)
+	}
+	if err != nil {
+		return err
+	}
+	op.Steps = nil
+	return a.leavePool(ctx, node, op)
+}
+
+func (a *App) recoverDeviceAdd(ctx context.Context, op *db.PendingOp) error {
+	devID, err := actionID(op, db.ChangeAddDevice)
+	if err != nil {
+		return err
+	}
+	dev, node, err := a.deviceAndNode(devID)
+	if errs.Is(err, errs.NotFound) {
+		return a.dropOp(op.ID)
+	}
+	if err != nil {
+		return err
+	}
+	if stepStarted(op, stepDeviceSetup) {
+		// Setup may have created the PV and vg_<id>; both are Basalt's own.
+		req := executors.DeviceRequest{ID: dev.ID, Name: dev.Name, Paths: dev.Paths, PVUUID: dev.PVUUID}
+		if err := a.exec.DeviceTeardown(ctx, node.ManageHost(), req, true); err != nil {
+			return err
+		}
+	}
+	a.forgetDevice(dev.ID, op.ID)
+	return nil
+}
+
+func (a *App) recoverDeviceDelete(ctx context.Context, op *db.PendingOp) error {
+	devID, err := actionID(op, db.ChangeDeleteDevice)
+	if err != nil {
+		return err
+	}
+	dev, node, err := a.deviceAndNode(devID)
+	if errs.Is(err, errs.NotFound) {
+		return a.dropOp(op.ID)
+	}
+	if err != nil {
+		return err
+	}
+	op.Steps = nil
+	return a.teardownDevice(ctx, node, dev, op, true)
+}
+
+func (a *App) deviceAndNode(devID string) (*db.Device, *db.Node, error) {
+	var dev *db.Device
+	var node *db.Node
+	err := a.store.View(func(r db.Reader) error {
+		var err error
+		if dev, err = r.Device(devID); err != nil {
+			return err
+		}
+		node, err = r.Node(dev.NodeID)
+		return err
+	})
+	return dev, node, err
+}
+
+// dropOp deletes an operation whose records are already gone.
+func (a *App) dropOp(id string) error {
+	return a.store.Update(func(w db.Writer) error {
+		if err := w.DeletePendingOp(id); err != nil && !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		return nil
+	})
+}
