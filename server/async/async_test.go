@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -305,8 +306,8 @@ func TestPanicIsLoggedWithStackAndServerSurvives(t *testing.T) {
 		t.Fatalf("Submit after a panic: expected nil error, got %v", err)
 	}
 	waitFinished(t, m, id2)
-	if st, res, err, ok := m.lookup(id2); !ok || st != finished || err != nil || res.Location != "/nodes/1" {
-		t.Errorf("job after panic: expected finished with /nodes/1, got state %v result %+v err %v found %v", st, res, err, ok)
+	if o, ok := m.lookup(id2); !ok || o.state != finished || o.err != nil || o.result.Location != "/nodes/1" {
+		t.Errorf("job after panic: expected finished with /nodes/1, got %+v (found %v)", o, ok)
 	}
 	out := logs.String()
 	for _, want := range []string{"async job panicked: kaboom", "goroutine ", "runtime/debug.Stack"} {
@@ -409,7 +410,7 @@ func TestExpiredResultsArePurged(t *testing.T) {
 	waitStats(t, m, Stats{Finished: n})
 	// Half are read, so they expire after Retention; the rest after UnreadRetention.
 	for _, id := range ids[:n/2] {
-		if _, _, _, ok := m.lookup(id); !ok {
+		if _, ok := m.lookup(id); !ok {
 			t.Fatalf("lookup %s: expected found, got not found", id)
 		}
 	}
@@ -729,5 +730,74 @@ func TestDefaults(t *testing.T) {
 	}
 	if m.log == nil || m.now == nil {
 		t.Errorf("defaults: expected a logger and a clock, got logger %v clock set %v", m.log, m.now != nil)
+	}
+}
+
+// rawExchange sends a minimal HTTP/1.1 request over TCP and returns the raw
+// response with the Date header line removed.
+func rawExchange(t *testing.T, srv *httptest.Server, method, path string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatalf("dial: expected nil error, got %v", err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: basalt\r\nConnection: close\r\n\r\n", method, path); err != nil {
+		t.Fatalf("write request: expected nil error, got %v", err)
+	}
+	raw, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("read response: expected nil error, got %v", err)
+	}
+	return regexp.MustCompile(`(?m)^Date: [^\r]*\r\n`).ReplaceAllString(string(raw), "")
+}
+
+func TestWireBytes(t *testing.T) {
+	m, _ := newTestManager(t, Options{})
+	release := make(chan struct{})
+	srv := testServer(t, m, func() Func {
+		return func(context.Context) (Result, error) {
+			<-release
+			return Result{Location: "/volumes/0123456789abcdef0123456789abcdef"}, nil
+		}
+	})
+	idOf := func(raw string) string {
+		id := regexp.MustCompile(`Location: /queue/([0-9a-f]{32})\r\n`).FindStringSubmatch(raw)
+		if id == nil {
+			t.Fatalf("202: expected a Location: /queue/<id> line, got %q", raw)
+		}
+		return id[1]
+	}
+
+	post := rawExchange(t, srv, "POST", "/submit")
+	id := idOf(post)
+	want := "HTTP/1.1 202 Accepted\r\nLocation: /queue/" + id + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+	if post != want {
+		t.Errorf("POST 202 bytes:\nexpected %q\ngot      %q", want, post)
+	}
+
+	get := rawExchange(t, srv, "GET", "/submit")
+	gid := idOf(get)
+	body := `<a href="/queue/` + gid + `">Accepted</a>.` + "\n\n"
+	want = "HTTP/1.1 202 Accepted\r\nContent-Type: text/html; charset=utf-8\r\nLocation: /queue/" + gid +
+		"\r\nContent-Length: " + fmt.Sprint(len(body)) + "\r\nConnection: close\r\n\r\n" + body
+	if get != want {
+		t.Errorf("GET 202 bytes:\nexpected %q\ngot      %q", want, get)
+	}
+
+	poll := rawExchange(t, srv, "GET", StatusPath(id))
+	want = "HTTP/1.1 200 OK\r\nX-Pending: true\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+	if poll != want {
+		t.Errorf("pending poll bytes:\nexpected %q\ngot      %q", want, poll)
+	}
+
+	close(release)
+	waitFinished(t, m, id)
+	done := rawExchange(t, srv, "GET", StatusPath(id))
+	body = `<a href="/volumes/0123456789abcdef0123456789abcdef">See Other</a>.` + "\n\n"
+	want = "HTTP/1.1 303 See Other\r\nContent-Type: text/html; charset=utf-8\r\nLocation: /volumes/0123456789abcdef0123456789abcdef" +
+		"\r\nContent-Length: " + fmt.Sprint(len(body)) + "\r\nConnection: close\r\n\r\n" + body
+	if done != want {
+		t.Errorf("303 bytes:\nexpected %q\ngot      %q", want, done)
 	}
 }

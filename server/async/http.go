@@ -31,17 +31,17 @@ func (m *Manager) WriteAccepted(w http.ResponseWriter, r *http.Request, id strin
 // The first answer that reports a finished job starts its retention period;
 // polls within it get the same answer again.
 func (m *Manager) ServeStatus(w http.ResponseWriter, r *http.Request, id string) {
-	st, res, err, ok := m.lookup(id)
+	o, ok := m.lookup(id)
 	switch {
 	case !ok:
 		http.Error(w, errs.TextNotFound, http.StatusNotFound)
-	case st != finished:
+	case o.state != finished:
 		w.Header().Set("X-Pending", "true")
 		w.WriteHeader(http.StatusOK)
-	case err != nil:
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-	case res.Location != "":
-		http.Redirect(w, r, res.Location, http.StatusSeeOther)
+	case o.err != nil:
+		http.Error(w, o.err.Error(), http.StatusInternalServerError)
+	case o.result.Location != "":
+		http.Redirect(w, r, o.result.Location, http.StatusSeeOther)
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}

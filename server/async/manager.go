@@ -181,6 +181,10 @@ func New(opts Options) *Manager {
 // job in logs. The job starts at once if fewer than MaxRunning jobs are
 // running, otherwise after the jobs submitted before it. Once Shutdown has
 // begun, Submit returns an error of kind errs.Unavailable.
+//
+// Submit is also where expired results are dropped from memory (at most once
+// a minute); without submissions the table does not grow, and expired results
+// already answer 404.
 func (m *Manager) Submit(name string, fn Func) (string, error) {
 	j := &job{id: idgen.New(), name: name, fn: fn}
 
@@ -298,20 +302,27 @@ func (m *Manager) sweepLocked(now time.Time) {
 	}
 }
 
-// lookup returns a consistent view of job id for polling, marking a finished
-// result as read. ok is false when the id is unknown or its result expired.
-func (m *Manager) lookup(id string) (st state, res Result, err error, ok bool) {
+// outcome is a consistent copy of a job's state, taken for one poll.
+type outcome struct {
+	state  state
+	result Result
+	err    error
+}
+
+// lookup returns the outcome of job id for polling, marking a finished result
+// as read. ok is false when the id is unknown or its result has expired.
+func (m *Manager) lookup(id string) (o outcome, ok bool) {
 	now := m.now()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	j := m.jobs[id]
 	if j == nil || m.expired(j, now) {
-		return 0, Result{}, nil, false
+		return outcome{}, false
 	}
 	if j.state == finished {
 		j.readAt.CompareAndSwap(nil, &now)
 	}
-	return j.state, j.result, j.err, true
+	return outcome{state: j.state, result: j.result, err: j.err}, true
 }
 
 // Stats returns the current number of running, waiting and finished jobs.
