@@ -59,9 +59,9 @@ func TestCRUD(t *testing.T) {
 				n.State, n.Zone = api.EntryStateOffline, 3
 				return w.PutNode(n)
 			},
-			get: func(r Reader) (any, error) { return r.Node("n1") },
-			ids: Reader.NodeIDs,
-			del: Writer.DeleteNode,
+			get:  func(r Reader) (any, error) { return r.Node("n1") },
+			ids:  Reader.NodeIDs,
+			del:  Writer.DeleteNode,
 			want: node("n1", "c1", "m1", "s1"),
 			want2: func() *Node {
 				n := node("n1", "c1", "m1", "s1")
