@@ -100,12 +100,18 @@ func fileError(name string, data []byte, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
+		if syn.Offset >= int64(len(data)) {
+			return fmt.Errorf("config file %s: invalid JSON: %v", name, syn)
+		}
 		line, col := lineCol(data, syn.Offset)
 		return fmt.Errorf("config file %s: invalid JSON at line %d, column %d: %v", name, line, col, syn)
 	case errors.As(err, &typ):
 		path, got := locate(data, typ.Offset)
 		if path == "" {
 			path = typ.Field
+		}
+		if path == "" {
+			path = "(top level)"
 		}
 		if got == "" {
 			got = typ.Value
@@ -116,14 +122,16 @@ func fileError(name string, data []byte, err error) error {
 	}
 }
 
-// lineCol converts a byte offset into 1-based line and column numbers.
+// lineCol returns the 1-based line and column of the last byte of
+// data[:off], the byte encoding/json stopped at.
 func lineCol(data []byte, off int64) (int, int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
+	if len(data) == 0 {
+		return 1, 1
 	}
+	off = min(max(off, 1), int64(len(data)))
 	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
+	line := bytes.Count(before[:len(before)-1], []byte("\n")) + 1
+	col := len(before) - 1 - bytes.LastIndexByte(before[:len(before)-1], '\n')
 	return line, col
 }
 
