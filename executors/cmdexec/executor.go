@@ -38,14 +38,10 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // Renderer returns the renderer the executor uses.
 func (e *Executor) Renderer() Renderer { return e.r }
 
-// run sends cmds to host and logs a failure at debug level; callers decide
-// whether the error matters.
+// run sends cmds to host. Errors are returned, not logged: callers either
+// return them or log the ones they ignore.
 func (e *Executor) run(ctx context.Context, host string, timeout time.Duration, cmds ...string) ([]executors.Result, error) {
-	res, err := e.t.Run(ctx, host, cmds, timeout)
-	if err != nil {
-		e.log.WithFields(logrus.Fields{"host": host, "error": err}).Debug("node command failed")
-	}
-	return res, err
+	return e.t.Run(ctx, host, cmds, timeout)
 }
 
 // GlusterdCheck runs `systemctl status glusterd` (10 min) on host.
@@ -170,14 +166,18 @@ func (e *Executor) DeviceTeardown(ctx context.Context, host string, dev executor
 	cmds := e.r.DeviceTeardownSequence(dev.ID, DeviceHandle(dev.Name, dev.Paths, dev.PVUUID), force)
 	if force {
 		for _, c := range cmds {
-			_, _ = e.run(ctx, host, DeviceTimeout, c)
+			if _, err := e.run(ctx, host, DeviceTimeout, c); err != nil {
+				e.log.WithFields(logrus.Fields{"host": host, "command": c, "error": err}).Debug("forced device teardown: error ignored")
+			}
 		}
 		return ctx.Err()
 	}
 	if _, err := e.run(ctx, host, DeviceTimeout, cmds[:2]...); err != nil {
 		return err
 	}
-	_, _ = e.run(ctx, host, DeviceTimeout, cmds[2])
+	if _, err := e.run(ctx, host, DeviceTimeout, cmds[2]); err != nil {
+		e.log.WithFields(logrus.Fields{"host": host, "command": cmds[2], "error": err}).Debug("rmdir of device mount directory failed; ignored")
+	}
 	return nil
 }
 

@@ -80,6 +80,11 @@ func TestRendererMatchesCaptures(t *testing.T) {
 	if got := r.PVCreate("/dev/vdb"); got != strings.Replace(loadCapture(t, "01-pvcreate.txt").Command, "/dev/vdb", "'/dev/vdb'", 1) {
 		t.Errorf("pvcreate %q differs from the capture beyond quoting", got)
 	}
+	// The hand-run volume create added "force" where Heketi leaves the trailing space.
+	create := r.VolumeCreate("vol_test", Durability{Type: DurabilityReplicate, Replica: 2}, []string{BrickArg("gnode1", a.Path), BrickArg("gnode1", b.Path)})
+	if got := loadCapture(t, "24-volume-create.txt").Command; got != create+"force" {
+		t.Errorf("volume create %q differs from the capture beyond the force keyword", create)
+	}
 	if got := r.PVRemove("/dev/vdb"); got != strings.Replace(loadCapture(t, "70-pvremove.txt").Command, "/dev/vdb", "'/dev/vdb'", 1) {
 		t.Errorf("pvremove %q differs from the capture beyond quoting", got)
 	}
