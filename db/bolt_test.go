@@ -932,6 +932,26 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
+func TestReadOnlyNeverMigrates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heketi.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	s.Close()
+	ran := false
+	v2 := append(append([]Migration(nil), migrations...), Migration{
+		Version: 2, Name: "fake", Apply: func(*bolt.Tx) error { ran = true; return nil },
+	})
+	_, err = open(path, Options{ReadOnly: true}, v2)
+	if err == nil || !strings.Contains(err.Error(), "has schema version 1 and needs migrating to 2; open it read-write once") {
+		t.Errorf("read-only open of an old file: expected a needs-migrating error, got %v", err)
+	}
+	if ran {
+		t.Errorf("read-only open: expected the migration not to run, it ran")
+	}
+}
+
 func TestMigrationFailureKeepsVersion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "heketi.db")
 	s, err := Open(path, Options{})
