@@ -3,6 +3,7 @@ package cmdexec
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -25,15 +26,11 @@ var _ executors.Executor = (*Executor)(nil)
 func New(t executors.Transport, cfg Config, log *logrus.Entry) *Executor {
 	if log == nil {
 		l := logrus.New()
-		l.Out = discard{}
+		l.Out = io.Discard
 		log = logrus.NewEntry(l)
 	}
 	return &Executor{t: t, r: NewRenderer(cfg), log: log}
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // Renderer returns the renderer the executor uses.
 func (e *Executor) Renderer() Renderer { return e.r }

@@ -57,6 +57,19 @@ func runExec(t *testing.T, cfg Config, f func(*Executor) error) []string {
 	return rec.lines()
 }
 
+// initErrorLines runs a DeviceSetup whose pvcreate fails (exit 5, synthetic
+// stderr) on a device carrying a PV, and returns the recorded lines.
+func initErrorLines(t *testing.T) []string {
+	cfg := DefaultConfig()
+	r := NewRenderer(cfg)
+	rec := setupRecorder(t, r).on(r.PVCreate("/dev/vdb"), reply{res: executors.Result{ExitStatus: 5, Stderr: "  Can't initialize physical volume \"/dev/vdb\" of volume group \"vg_other\" without -ff\n"}})
+	_, err := New(rec, cfg, nil).DeviceSetup(context.Background(), "gnode1", executors.DeviceRequest{ID: testDevID, Name: "/dev/vdb"})
+	if err == nil {
+		t.Fatal("DeviceSetup succeeded, want an init error")
+	}
+	return rec.lines()
+}
+
 func goldenCases(t *testing.T) map[string][]string {
 	ctx := context.Background()
 	def := DefaultConfig()
@@ -128,6 +141,7 @@ func goldenCases(t *testing.T) map[string][]string {
 			return err
 		}),
 		"device-setup-lvm-wrapper-autobackup": runExec(t, wrapped, func(e *Executor) error { _, err := e.DeviceSetup(ctx, "gnode1", vdb); return err }),
+		"device-setup-init-error":             initErrorLines(t),
 		"device-teardown":                     runExec(t, def, func(e *Executor) error { return e.DeviceTeardown(ctx, "gnode1", known, false) }),
 		"device-teardown-force":               runExec(t, def, func(e *Executor) error { return e.DeviceTeardown(ctx, "gnode1", known, true) }),
 		"device-resync":                       runExec(t, def, func(e *Executor) error { _, err := e.DeviceInfo(ctx, "gnode1", known); return err }),

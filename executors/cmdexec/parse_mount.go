@@ -42,13 +42,29 @@ func ParseMount(out string) []MountEntry {
 // IsMounted reports whether path is a mount point in `mount` output. A
 // trailing slash on path is ignored.
 func IsMounted(mountOutput, path string) bool {
-	path = strings.TrimSuffix(path, "/")
+	if len(path) > 1 {
+		path = strings.TrimSuffix(path, "/")
+	}
 	for _, e := range ParseMount(mountOutput) {
 		if e.Path == path {
 			return true
 		}
 	}
 	return false
+}
+
+// MountsUnder returns the mounts whose path is dir or lies below it, e.g. the
+// clone bricks a `gluster volume delete` leaves mounted under
+// /run/gluster/snaps/<clone id>/.
+func MountsUnder(mountOutput, dir string) []MountEntry {
+	dir = strings.TrimSuffix(dir, "/")
+	var found []MountEntry
+	for _, e := range ParseMount(mountOutput) {
+		if e.Path == dir || strings.HasPrefix(e.Path, dir+"/") {
+			found = append(found, e)
+		}
+	}
+	return found
 }
 
 // FstabEntry is one non-comment line of an fstab file.

@@ -191,6 +191,16 @@ func TestParseMount(t *testing.T) {
 	if !IsMounted(leftover, "/run/gluster/snaps/50dfdf74b2124efda1cd3b7d8ffe62a4/brick2/") {
 		t.Error("clone brick 2 not reported mounted")
 	}
+	if got := MountsUnder(leftover, "/run/gluster/snaps/50dfdf74b2124efda1cd3b7d8ffe62a4/"); len(got) != 2 ||
+		got[1].Device != "/dev/mapper/vg_0123456789abcdef0123456789abcdef-50dfdf74b2124efda1cd3b7d8ffe62a4_1" {
+		t.Errorf("MountsUnder clone dir: %+v", got)
+	}
+	if got := MountsUnder(out, "/run/gluster/snaps/50dfdf74b2124efda1cd3b7d8ffe62a4"); len(got) != 0 {
+		t.Errorf("MountsUnder on a node without clone mounts: %+v", got)
+	}
+	if !IsMounted(out, "/") {
+		t.Error("root not reported mounted")
+	}
 	// umount of an unmounted path exits 32; the caller checks mount output.
 	if c := loadCapture(t, "44-err-umount-not-mounted.txt"); c.Exit != 32 || IsMounted(out, "/var/lib/heketi/mounts/not_mounted") {
 		t.Error("not-mounted umount capture inconsistent")

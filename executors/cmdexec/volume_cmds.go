@@ -7,9 +7,9 @@ import (
 
 // Durability types, as in the REST API.
 const (
-	DurabilityNone      = "none"
-	DurabilityReplicate = "replicate"
-	DurabilityDisperse  = "disperse"
+	DurabilityNone      = "none"      // distribute only
+	DurabilityReplicate = "replicate" // replica sets, optionally with an arbiter
+	DurabilityDisperse  = "disperse"  // erasure-coded sets
 )
 
 // Durability is a volume's data protection, as given to gluster volume create.
