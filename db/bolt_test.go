@@ -3,11 +3,13 @@ package db
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -686,6 +688,63 @@ func TestUpdateErrorLeavesNothing(t *testing.T) {
 	if after := takeSnapshot(t, s); !reflect.DeepEqual(before, after) {
 		t.Errorf("panicking Update left changes:\nexpected %+v\ngot      %+v", before, after)
 	}
+}
+
+func TestConcurrentViewsAndUpdates(t *testing.T) {
+	s := openTest(t)
+	update(t, s, topology)
+	const writers, perWriter = 4, 25
+	var wg sync.WaitGroup
+	errc := make(chan error, writers*2)
+	for g := 0; g < writers; g++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				id := fmt.Sprintf("w%d-%02d", g, i)
+				if err := s.Update(func(w Writer) error {
+					if err := w.PutVolume(volume(id, "c1", id)); err != nil {
+						return err
+					}
+					return w.PutBrick(brick("b"+id, id, "d1", "n1"))
+				}); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				if err := s.View(func(r Reader) error {
+					// Within one snapshot every listed volume is readable
+					// and has exactly its brick.
+					ids, err := r.ClusterVolumeIDs("c1")
+					for _, id := range ids {
+						if _, err := r.Volume(id); err != nil {
+							return fmt.Errorf("listed volume %s: %w", id, err)
+						}
+					}
+					return err
+				}); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Errorf("concurrent use: expected no error, got %v", err)
+	}
+	_ = s.View(func(r Reader) error {
+		if got, want := len(must(r.ClusterVolumeIDs("c1"))), 2+writers*perWriter; got != want {
+			t.Errorf("volumes of c1: expected %d, got %d", want, got)
+		}
+		return nil
+	})
+	checkIndexes(t, s)
 }
 
 func TestReopenKeepsEverything(t *testing.T) {

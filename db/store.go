@@ -10,7 +10,8 @@
 //
 // Rules for callers: no network or executor I/O inside Update (a write
 // transaction blocks every other writer); records returned by a Reader are
-// copies owned by the caller.
+// copies owned by the caller; the Reader or Writer handed to fn belongs to one
+// goroutine and is dead once fn returns.
 package db
 
 // Store is a transactional store of Basalt's records.
