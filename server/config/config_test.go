@@ -472,11 +472,11 @@ func TestInvalidValues(t *testing.T) {
 		{"post request options", `{"glusterfs":{"post_request_volume_options":"x"}}`, nil, Flags{}, `glusterfs.post_request_volume_options: each comma-separated item must be "<option> <value>", got "x"`},
 		{"block prealloc", `{"glusterfs":{"sshexec":{"block_prealloc":"full; rm -rf /"}}}`, nil, Flags{}, `glusterfs.sshexec.block_prealloc: must match ^[a-zA-Z0-9-_]+$, got "full; rm -rf /"`},
 		{"block prealloc from env", `{}`, map[string]string{"HEKETI_BLOCK_VOLUME_DEFAULT_PREALLOC": "a b"}, Flags{}, `glusterfs.sshexec.block_prealloc: must match ^[a-zA-Z0-9-_]+$, got "a b"`},
-		{"snapshot_limit", `{"glusterfs":{"kubeexec":{"snapshot_limit":-1}}}`, nil, Flags{}, "glusterfs.kubeexec.snapshot_limit: must not be negative, got -1"},
+		{"snapshot_limit", `{"glusterfs":{"executor":"kube","kubeexec":{"snapshot_limit":-1}}}`, nil, Flags{}, "glusterfs.kubeexec.snapshot_limit: must not be negative, got -1"},
 		{"xfs_sw", `{"glusterfs":{"sshexec":{"xfs_sw":-1}}}`, nil, Flags{}, "glusterfs.sshexec.xfs_sw: must not be negative, got -1"},
 		{"xfs_su", `{"glusterfs":{"sshexec":{"xfs_su":-1}}}`, nil, Flags{}, "glusterfs.sshexec.xfs_su: must not be negative, got -1"},
 		{"heketi placeholder in pv_data_alignment", `{"glusterfs":{"sshexec":{"pv_data_alignment":"Set to the stripe size"}}}`, nil, Flags{}, `glusterfs.sshexec.pv_data_alignment: must be an LVM size such as 256K or 4M, got "Set to the stripe size"`},
-		{"vg extent size", `{"glusterfs":{"kubeexec":{"vg_physicalextentsize":"4 MB"}}}`, nil, Flags{}, `glusterfs.kubeexec.vg_physicalextentsize: must be an LVM size such as 256K or 4M, got "4 MB"`},
+		{"vg extent size", `{"glusterfs":{"executor":"kubernetes","kubeexec":{"vg_physicalextentsize":"4 MB"}}}`, nil, Flags{}, `glusterfs.kubeexec.vg_physicalextentsize: must be an LVM size such as 256K or 4M, got "4 MB"`},
 		{"lv chunk size", `{"glusterfs":{"sshexec":{"lv_chunksize":"big"}}}`, nil, Flags{}, `glusterfs.sshexec.lv_chunksize: must be an LVM size such as 256K or 4M, got "big"`},
 		{"fstab with space", `{"glusterfs":{"sshexec":{"fstab":"/etc/my fstab"}}}`, nil, Flags{}, `glusterfs.sshexec.fstab: must be a path without spaces or quotes, got "/etc/my fstab"`},
 		{"mountopts with space", `{}`, map[string]string{"HEKETI_MOUNT_OPTS": "rw, noatime"}, Flags{}, `glusterfs.sshexec.mountopts: must be a comma-separated option list without spaces or quotes, got "rw, noatime"`},
@@ -492,10 +492,11 @@ func TestInvalidValues(t *testing.T) {
 		{"ssh without known hosts", ssh, map[string]string{"SSH_KNOWN_HOSTS": ":"}, Flags{}, "glusterfs.sshexec.known_hosts_file: required to verify node host keys (or SSH_KNOWN_HOSTS); set glusterfs.sshexec.insecure_ignore_host_key to true to skip verification as Heketi did"},
 		{"ssh known hosts unreadable", ssh, map[string]string{"SSH_KNOWN_HOSTS": kh + ":" + dir + "/kh2"}, Flags{}, `glusterfs.sshexec.known_hosts_file: cannot read "` + dir + `/kh2": no such file or directory`},
 		{"ssh port", ssh, map[string]string{"HEKETI_SSH_PORT": "ssh"}, Flags{}, `glusterfs.sshexec.port: must be a port number from 1 to 65535, got "ssh"`},
-		{"ssh sessions", `{"glusterfs":{"sshexec":{"max_sessions_per_host":-1}}}`, nil, Flags{}, "glusterfs.sshexec.max_sessions_per_host: must not be negative, got -1"},
-		{"ssh connect timeout", `{"glusterfs":{"sshexec":{"connect_timeout_seconds":-1}}}`, nil, Flags{}, "glusterfs.sshexec.connect_timeout_seconds: must not be negative, got -1"},
+		{"ssh sessions", merge(t, ssh, `{"glusterfs":{"sshexec":{"max_sessions_per_host":-1}}}`), nil, Flags{}, "glusterfs.sshexec.max_sessions_per_host: must not be negative, got -1"},
+		{"ssh connect timeout", merge(t, ssh, `{"glusterfs":{"sshexec":{"connect_timeout_seconds":-1}}}`), nil, Flags{}, "glusterfs.sshexec.connect_timeout_seconds: must not be negative, got -1"},
 		{"kubeconfig unreadable", `{"glusterfs":{"executor":"kube","kubeexec":{"kubeconfig":"` + dir + `/kc"}}}`, nil, Flags{}, `glusterfs.kubeexec.kubeconfig: cannot read "` + dir + `/kc": no such file or directory`},
-		{"listen address with port", `{"basalt":{"listen_address":"0.0.0.0:8080"}}`, nil, Flags{}, `basalt.listen_address: must be an IP address or host name without a port, got "0.0.0.0:8080"`},
+		{"listen address with port", `{"basalt":{"listen_address":"0.0.0.0:8080"}}`, nil, Flags{}, `basalt.listen_address: must be an IP address or host name, without port or brackets, got "0.0.0.0:8080"`},
+		{"listen address bracketed", `{"basalt":{"listen_address":"[::1]"}}`, nil, Flags{}, `basalt.listen_address: must be an IP address or host name, without port or brackets, got "[::1]"`},
 		{"read timeout", `{"basalt":{"http_read_timeout_seconds":-1}}`, nil, Flags{}, "basalt.http_read_timeout_seconds: must not be negative, got -1"},
 		{"write timeout", `{"basalt":{"http_write_timeout_seconds":-1}}`, nil, Flags{}, "basalt.http_write_timeout_seconds: must not be negative, got -1"},
 		{"idle timeout", `{"basalt":{"http_idle_timeout_seconds":-1}}`, nil, Flags{}, "basalt.http_idle_timeout_seconds: must not be negative, got -1"},
@@ -544,6 +545,8 @@ func TestValidCornerValues(t *testing.T) {
 		{"listen on IPv6", `{"basalt":{"listen_address":"::1"}}`, nil},
 		{"listen on a name", `{"basalt":{"listen_address":"localhost"}}`, nil},
 		{"loglevel none", `{"glusterfs":{"loglevel":"none"}}`, nil},
+		{"leftovers in the unused executor object", `{"glusterfs":{"executor":"mock","kubeexec":{"pv_data_alignment":"Optional","snapshot_limit":-1}}}`, nil},
+		{"sshexec port placeholder with kube executor", `{"glusterfs":{"executor":"kube","sshexec":{"port":"Optional: ssh port"}}}`, nil},
 		{"brick min equals max", `{"glusterfs":{"brick_min_size_gb":5,"brick_max_size_gb":5}}`, nil},
 	}
 	for _, tc := range cases {
@@ -625,6 +628,14 @@ const heketiSample = `{
 func TestHeketiBrokenSample(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "heketi.json", heketiSample)
 	_, err := Load(path, nil, Flags{})
+	want := `config file ` + path + `: glusterfs.sshexec.xfs_sw: expected an integer, got string "Optional: Specify xfs stripe width (sw)"`
+	if err == nil || err.Error() != want {
+		t.Errorf("expected error\n  %q\ngot\n  %v", want, err)
+	}
+}
+
+func TestHeketiBrokenSampleByName(t *testing.T) {
+	_, err := Parse("heketi.json", []byte(heketiSample), nil, Flags{})
 	want := `config file heketi.json: glusterfs.sshexec.xfs_sw: expected an integer, got string "Optional: Specify xfs stripe width (sw)"`
 	if err == nil || err.Error() != want {
 		t.Errorf("expected error\n  %q\ngot\n  %v", want, err)

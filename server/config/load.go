@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -40,11 +39,11 @@ func Load(path string, env Env, flags Flags) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config file %s: %w", path, err)
 	}
-	return Parse(filepath.Base(path), data, env, flags)
+	return Parse(path, data, env, flags)
 }
 
-// Parse is Load for file contents already in memory; name is used in error
-// messages.
+// Parse is Load for file contents already in memory; name (normally the
+// path as given on the command line) is used in error messages.
 func Parse(name string, data []byte, env Env, flags Flags) (Config, error) {
 	c := Default()
 	if err := c.decodeFile(name, data); err != nil {

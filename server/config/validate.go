@@ -191,15 +191,28 @@ func (c Config) validateGlusterFS() error {
 	return nil
 }
 
+// validateExecutors checks the object of the selected executor only (the
+// one CmdExec and the transport read), so that leftovers in an unused
+// object do not stop a server that Heketi would have started.
 func (c Config) validateExecutors() error {
 	g := c.GlusterFS
-	if err := checkExec("glusterfs.sshexec", g.SSHExec.ExecConfig); err != nil {
-		return err
-	}
-	if err := checkExec("glusterfs.kubeexec", g.KubeExec.ExecConfig); err != nil {
-		return err
+	switch g.Executor {
+	case ExecutorKube, ExecutorKubernetes:
+		if err := checkExec("glusterfs.kubeexec", g.KubeExec.ExecConfig); err != nil {
+			return err
+		}
+		if k := g.KubeExec.Kubeconfig; k != "" {
+			return readable("glusterfs.kubeexec.kubeconfig", k)
+		}
+		return nil
+	case ExecutorMock, ExecutorInjectMock:
+		// The fake nodes render commands from sshexec's options.
+		return checkExec("glusterfs.sshexec", g.SSHExec.ExecConfig)
 	}
 	s := g.SSHExec
+	if err := checkExec("glusterfs.sshexec", s.ExecConfig); err != nil {
+		return err
+	}
 	if err := checkPort("glusterfs.sshexec.port", s.Port); err != nil {
 		return err
 	}
@@ -209,28 +222,19 @@ func (c Config) validateExecutors() error {
 	if s.ConnectTimeoutSeconds < 0 {
 		return fmt.Errorf("glusterfs.sshexec.connect_timeout_seconds: must not be negative, got %d", s.ConnectTimeoutSeconds)
 	}
-	switch g.Executor {
-	case ExecutorSSH, ExecutorInjectSSH:
-		if s.KeyFile == "" {
-			return errors.New("Missing ssh private key file in configuration (glusterfs.sshexec.keyfile or HEKETI_SSH_KEYFILE)")
-		}
-		if err := readable("glusterfs.sshexec.keyfile", s.KeyFile); err != nil {
+	if s.KeyFile == "" {
+		return errors.New("Missing ssh private key file in configuration (glusterfs.sshexec.keyfile or HEKETI_SSH_KEYFILE)")
+	}
+	if err := readable("glusterfs.sshexec.keyfile", s.KeyFile); err != nil {
+		return err
+	}
+	files := s.KnownHostsFiles()
+	if len(files) == 0 && !s.InsecureIgnoreHostKey {
+		return errors.New("glusterfs.sshexec.known_hosts_file: required to verify node host keys (or SSH_KNOWN_HOSTS); set glusterfs.sshexec.insecure_ignore_host_key to true to skip verification as Heketi did")
+	}
+	for _, f := range files {
+		if err := readable("glusterfs.sshexec.known_hosts_file", f); err != nil {
 			return err
-		}
-		files := s.KnownHostsFiles()
-		if len(files) == 0 && !s.InsecureIgnoreHostKey {
-			return errors.New("glusterfs.sshexec.known_hosts_file: required to verify node host keys (or SSH_KNOWN_HOSTS); set glusterfs.sshexec.insecure_ignore_host_key to true to skip verification as Heketi did")
-		}
-		for _, f := range files {
-			if err := readable("glusterfs.sshexec.known_hosts_file", f); err != nil {
-				return err
-			}
-		}
-	case ExecutorKube, ExecutorKubernetes:
-		if k := g.KubeExec.Kubeconfig; k != "" {
-			if err := readable("glusterfs.kubeexec.kubeconfig", k); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -240,7 +244,7 @@ func (c Config) validateBasalt() error {
 	b := c.Basalt
 	if a := b.ListenAddress; a != "" {
 		if strings.ContainsAny(a, " \t/") || (strings.Contains(a, ":") && net.ParseIP(a) == nil) {
-			return fmt.Errorf("basalt.listen_address: must be an IP address or host name without a port, got %q", a)
+			return fmt.Errorf("basalt.listen_address: must be an IP address or host name, without port or brackets, got %q", a)
 		}
 	}
 	for _, n := range []struct {
