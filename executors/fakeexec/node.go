@@ -92,8 +92,20 @@ var baseMounts = []string{
 	"tmpfs on /dev/shm type tmpfs (rw,nosuid,nodev,inode64)",
 	"tmpfs on /run/lock type tmpfs (rw,nosuid,nodev,noexec,relatime,size=5120k,inode64)",
 	"cgroup2 on /sys/fs/cgroup type cgroup2 (rw,nosuid,nodev,noexec,relatime,nsdelegate,memory_recursiveprot)",
+	"pstore on /sys/fs/pstore type pstore (rw,nosuid,nodev,noexec,relatime)",
+	"bpf on /sys/fs/bpf type bpf (rw,nosuid,nodev,noexec,relatime,mode=700)",
+	"systemd-1 on /proc/sys/fs/binfmt_misc type autofs (rw,relatime,fd=30,pgrp=1,timeout=0,minproto=5,maxproto=5,direct,pipe_ino=13813)",
+	"hugetlbfs on /dev/hugepages type hugetlbfs (rw,relatime,pagesize=2M)",
+	"mqueue on /dev/mqueue type mqueue (rw,nosuid,nodev,noexec,relatime)",
+	"debugfs on /sys/kernel/debug type debugfs (rw,nosuid,nodev,noexec,relatime)",
+	"tracefs on /sys/kernel/tracing type tracefs (rw,nosuid,nodev,noexec,relatime)",
+	"ramfs on /run/credentials/systemd-sysusers.service type ramfs (ro,nosuid,nodev,noexec,relatime,mode=700)",
 	"configfs on /sys/kernel/config type configfs (rw,nosuid,nodev,noexec,relatime)",
 	"fusectl on /sys/fs/fuse/connections type fusectl (rw,nosuid,nodev,noexec,relatime)",
+	"ramfs on /run/credentials/systemd-tmpfiles-setup-dev.service type ramfs (ro,nosuid,nodev,noexec,relatime,mode=700)",
+	"ramfs on /run/credentials/systemd-tmpfiles-setup.service type ramfs (ro,nosuid,nodev,noexec,relatime,mode=700)",
+	"binfmt_misc on /proc/sys/fs/binfmt_misc type binfmt_misc (rw,nosuid,nodev,noexec,relatime)",
+	"ramfs on /run/credentials/systemd-sysctl.service type ramfs (ro,nosuid,nodev,noexec,relatime,mode=700)",
 }
 
 const xfsMountOpts = "rw,noatime,nouuid,attr2,inode64,logbufs=8,logbsize=256k,sunit=512,swidth=512,noquota"
