@@ -8,6 +8,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -645,8 +647,12 @@ func TestHeketiBrokenSampleByName(t *testing.T) {
 func TestLoadMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "absent.json")
 	_, err := Load(path, nil, Flags{})
-	if err == nil || !strings.HasPrefix(err.Error(), "config file "+path+": ") {
-		t.Errorf("expected an error naming %s, got %v", path, err)
+	want := "config file " + path + ": no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Errorf("expected %q, got %v", want, err)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("expected errors.Is(err, fs.ErrNotExist), got false for %v", err)
 	}
 }
 

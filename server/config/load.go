@@ -37,7 +37,7 @@ type Flags struct {
 func Load(path string, env Env, flags Flags) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		return Config{}, fmt.Errorf("config file %s: %w", path, unwrapPathError(err))
 	}
 	return Parse(path, data, env, flags)
 }
