@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -117,7 +118,7 @@ func (s *BoltStore) init(codeVersion int, steps []Migration) error {
 			// transaction, so buckets without a version were written
 			// by something else (a Heketi file has CLUSTER, NODE, ...).
 			k, _ := tx.Cursor().First()
-			foreign = k
+			foreign = bytes.Clone(k) // k lives in the mmap only while tx is open
 		}
 		return nil
 	})
@@ -128,8 +129,12 @@ func (s *BoltStore) init(codeVersion int, steps []Migration) error {
 	case foreign != nil:
 		return fmt.Errorf("database %s is not a basalt database (it has bucket %q but no schema version); a heketi.db must be imported, not opened", s.path, foreign)
 	case version > codeVersion:
-		return fmt.Errorf("database %s has schema version %d but this basalt supports up to %d; run a newer basalt or restore a backup: %w",
-			s.path, version, codeVersion, ErrNewerSchema)
+		return &errs.Error{
+			Kind: errs.Internal,
+			Msg: fmt.Sprintf("database %s has schema version %d but this basalt supports up to %d; run a newer basalt or restore a backup",
+				s.path, version, codeVersion),
+			Err: ErrNewerSchema,
+		}
 	case s.readOnly && version == 0:
 		return fmt.Errorf("database %s is empty; it must be created by a read-write open", s.path)
 	case s.readOnly && version < codeVersion:

@@ -359,7 +359,7 @@ func (w *writer) reregister(reg bucketID, old, hosts []string, id string) error 
 		if contains(hosts, h) {
 			continue
 		}
-		if err := w.unregister(reg, []byte(h), id); err != nil {
+		if err := w.unregister(reg, w.lookupKey(h), id); err != nil {
 			return err
 		}
 	}
@@ -505,12 +505,12 @@ func (w *writer) DeleteNode(id string) error {
 		return err
 	}
 	for _, h := range old.ManageHostnames {
-		if err := w.unregister(bManageHostnames, []byte(h), id); err != nil {
+		if err := w.unregister(bManageHostnames, w.lookupKey(h), id); err != nil {
 			return err
 		}
 	}
 	for _, h := range old.StorageHostnames {
-		if err := w.unregister(bStorageHostnames, []byte(h), id); err != nil {
+		if err := w.unregister(bStorageHostnames, w.lookupKey(h), id); err != nil {
 			return err
 		}
 	}
