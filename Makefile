@@ -1,0 +1,47 @@
+# Basalt's Makefile is its interface: README and CI call these targets only.
+# `make help` lists them.
+
+GO        ?= go
+BIN       ?= bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.1.0-dev)
+LDFLAGS   := -X main.version=$(VERSION)
+PREFIX    ?= /usr/local
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build the basalt server into ./bin
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/basalt .
+
+.PHONY: demo
+demo: ## Run a demo server on :8080 (mock nodes, ./data database, no auth, demo topology)
+	$(GO) run -ldflags "$(LDFLAGS)" . demo
+
+.PHONY: test
+test: ## Run every test (unit, functional, real sshd and binary tests)
+	$(GO) test -count=1 ./...
+
+.PHONY: test-race
+test-race: ## Run the tests with the race detector
+	$(GO) test -count=1 -race ./...
+
+.PHONY: check
+check: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: bench
+bench: ## Run the benchmarks (results belong in docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: install
+install: build ## Install basalt into $(PREFIX)/bin
+	install -D -m 0755 $(BIN)/basalt $(PREFIX)/bin/basalt
+
+.PHONY: clean
+clean: ## Remove build outputs (keeps ./data)
+	rm -rf $(BIN)

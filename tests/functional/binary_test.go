@@ -1,0 +1,282 @@
+package functional
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests in this file build the real basalt binary and drive it over TCP.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// basaltBinary builds ./ once per test run.
+func basaltBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "basalt-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "basalt")
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+}
+
+// proc is a running basalt process.
+type proc struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	mu   *sync.Mutex
+	url  string
+	done chan error
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// startBasalt runs the binary with args and waits until /hello answers.
+func startBasalt(t *testing.T, port string, args ...string) *proc {
+	t.Helper()
+	p := &proc{out: &bytes.Buffer{}, mu: &sync.Mutex{}, url: "http://127.0.0.1:" + port, done: make(chan error, 1)}
+	p.cmd = exec.Command(basaltBinary(t), args...)
+	p.cmd.Env = append(os.Environ(), "HEKETI_HTTP_PORT="+port)
+	p.cmd.Stdout = lockedWriter{p.mu, p.out}
+	p.cmd.Stderr = lockedWriter{p.mu, p.out}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("basalt exited early (%v):\n%s", err, p.output())
+		default:
+		}
+		if resp, err := http.Get(p.url + "/hello"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("basalt did not answer /hello in 30s:\n%s", p.output())
+	return nil
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("basalt exited with %v after SIGTERM:\n%s", err, p.output())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("basalt did not stop within 30s of SIGTERM:\n%s", p.output())
+	}
+}
+
+// call sends a request and follows a 202 through the queue like a client.
+func (p *proc) call(t *testing.T, method, path, body string) (int, http.Header, string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(method, path, body string) (int, http.Header, string) {
+		req, _ := http.NewRequest(method, p.url+path, strings.NewReader(body))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	status, h, b := send(method, path, body)
+	if status != http.StatusAccepted {
+		return status, h, b
+	}
+	loc := h.Get("Location")
+	for i := 0; i < 2000; i++ {
+		status, h, b = send("GET", loc, "")
+		if status != 200 || h.Get("X-Pending") != "true" {
+			return status, h, b
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("job %s never finished", loc)
+	return 0, nil, ""
+}
+
+// writeSampleStyleConfig writes a heketi.json shaped like the sample (mock
+// executor, JWT keys set) with the database in dir.
+func writeSampleStyleConfig(t *testing.T, dir string) string {
+	t.Helper()
+	sample, err := os.ReadFile(filepath.Join("..", "..", "heketi.json.sample"))
+	if err != nil {
+		t.Fatalf("read heketi.json.sample: %v", err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(sample, &doc); err != nil {
+		t.Fatalf("heketi.json.sample is not JSON: %v", err)
+	}
+	gfs := doc["glusterfs"].(map[string]any)
+	gfs["db"] = filepath.Join(dir, "heketi.db")
+	gfs["executor"] = "mock"
+	out, _ := json.MarshalIndent(doc, "", "  ")
+	path := filepath.Join(dir, "heketi.json")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBinaryServesAndStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeSampleStyleConfig(t, dir)
+	port := freePort(t)
+	p := startBasalt(t, port, "--config", cfg, "--disable-auth")
+
+	status, _, body := p.call(t, "POST", "/clusters", `{"block":true,"file":true}`)
+	if status != 201 {
+		t.Fatalf("cluster create: %d %q", status, body)
+	}
+	var c struct{ ID string }
+	_ = json.Unmarshal([]byte(body), &c)
+	status, h, body := p.call(t, "POST", "/nodes", `{"cluster":"`+c.ID+`","zone":1,"hostnames":{"manage":["n1"],"storage":["10.1.1.1"]}}`)
+	if status != 303 {
+		t.Fatalf("node add: expected 303, got %d %q", status, body)
+	}
+	nodePath := h.Get("Location")
+	status, _, body = p.call(t, "POST", "/devices", `{"node":"`+strings.TrimPrefix(nodePath, "/nodes/")+`","name":"/dev/sdb"}`)
+	if status != 204 {
+		t.Fatalf("device add: expected 204, got %d %q", status, body)
+	}
+	status, _, before := p.call(t, "GET", nodePath, "")
+	if status != 200 || !strings.Contains(before, `"name":"/dev/sdb"`) {
+		t.Fatalf("node info: %d %q", status, before)
+	}
+
+	// A second server on the same database fails fast with a clear message.
+	second := exec.Command(basaltBinary(t), "--config", cfg, "--disable-auth", "--port", freePort(t))
+	start := time.Now()
+	out, err := second.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another basalt") {
+		t.Fatalf("second server on the same db: expected a failure naming another basalt, got %v:\n%s", err, out)
+	}
+	if time.Since(start) > 15*time.Second {
+		t.Fatalf("second server took %v to fail; it must fail fast", time.Since(start))
+	}
+
+	p.stop(t)
+	if !strings.Contains(p.output(), "stopped") {
+		t.Errorf("expected a 'stopped' log line, got:\n%s", p.output())
+	}
+
+	// Restart on the same file: everything is still there.
+	p2 := startBasalt(t, port, "--config", cfg, "--disable-auth")
+	status, _, after := p2.call(t, "GET", nodePath, "")
+	if status != 200 || after != before {
+		t.Fatalf("node info after restart:\nexpected %s\ngot %d %s", before, status, after)
+	}
+	p2.stop(t)
+}
+
+func TestBinaryRefusesBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, config, want string
+	}{
+		{"string in an integer field", `{"port":"8080","glusterfs":{"executor":"mock","sshexec":{"xfs_sw":"<sw>"}}}`, "glusterfs.sshexec.xfs_sw"},
+		{"unknown executor", `{"port":"8080","jwt":{"admin":{"key":"a"},"user":{"key":"u"}},"glusterfs":{"executor":"magic"}}`, "invalid executor: magic"},
+		{"bad admin state", `{"port":"8080","jwt":{"admin":{"key":"a"},"user":{"key":"u"}},"default_state":"sleepy","glusterfs":{"executor":"mock"}}`, "unknown admin state name: sleepy"},
+		{"auth without keys", `{"port":"8080","glusterfs":{"executor":"mock"}}`, "Missing JWT information in config file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".json")
+			if err := os.WriteFile(path, []byte(tc.config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(basaltBinary(t), "--config", path)
+			cmd.Env = append(os.Environ(), "HEKETI_DB_PATH="+filepath.Join(dir, "x.db"))
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("expected exit 1 naming %q, got %v:\n%s", tc.want, err, out)
+			}
+		})
+	}
+	t.Run("no config", func(t *testing.T) {
+		out, err := exec.Command(basaltBinary(t)).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "Please provide configuration file") {
+			t.Fatalf("expected 'Please provide configuration file', got %v:\n%s", err, out)
+		}
+	})
+	t.Run("version", func(t *testing.T) {
+		out, err := exec.Command(basaltBinary(t), "--version").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "Basalt ") {
+			t.Fatalf("expected a version line, got %v: %s", err, out)
+		}
+	})
+}
