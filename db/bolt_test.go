@@ -747,6 +747,56 @@ func TestConcurrentViewsAndUpdates(t *testing.T) {
 	checkIndexes(t, s)
 }
 
+func TestBatch(t *testing.T) {
+	s := openTest(t)
+	update(t, s, topology)
+	const n = 20
+	var wg sync.WaitGroup
+	errsByID := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("bv%02d", i)
+			errsByID[i] = s.Batch(func(w Writer) error {
+				if i == 7 {
+					// Takes a name that is already used: this fn alone fails.
+					return w.PutVolume(volume(id, "c1", "alpha"))
+				}
+				return w.PutVolume(volume(id, "c1", id))
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errsByID {
+		if i == 7 {
+			wantKind(t, "failing batched fn", err, errs.Conflict, "already used")
+		} else if err != nil {
+			t.Errorf("batched fn %d: expected no error, got %v", i, err)
+		}
+	}
+	_ = s.View(func(r Reader) error {
+		if got, want := len(must(r.ClusterVolumeIDs("c1"))), 2+n-1; got != want {
+			t.Errorf("volumes of c1 after batches: expected %d, got %d", want, got)
+		}
+		return nil
+	})
+	checkIndexes(t, s)
+
+	ro := func() *BoltStore {
+		path := s.Path()
+		s.Close()
+		r, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatalf("read-only Open: %v", err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
+	}()
+	err := ro.Batch(func(w Writer) error { return nil })
+	wantKind(t, "Batch on a read-only store", err, errs.Unavailable, "is open read-only")
+}
+
 func TestReopenKeepsEverything(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "dir", "heketi.db") // parent directories are created
 	s, err := Open(path, Options{})
