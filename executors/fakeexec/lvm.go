@@ -15,7 +15,23 @@ type vg struct {
 	totalExtents uint64
 	pvPath       string // the disk holding the VG's only PV
 	lvs          []*lv  // in creation order
+	byName       map[string]*lv
+	allocExt     uint64 // extents of pools and linear LVs
 	spareKiB     uint64 // hidden pool metadata spare (lvol0_pmspare)
+}
+
+// addLV appends l and accounts for its extents.
+func (v *vg) addLV(l *lv) {
+	if v.byName == nil {
+		v.byName = map[string]*lv{}
+	}
+	v.lvs = append(v.lvs, l)
+	v.byName[l.name] = l
+	if l.kind != lvThin {
+		v.allocExt += ceilDiv(l.sizeKiB+l.metaKiB, v.extentKiB)
+	} else if p := v.byName[l.pool]; p != nil {
+		p.thins++
+	}
 }
 
 const (
@@ -34,37 +50,23 @@ type lv struct {
 	uuid    string
 	fs      *filesystem
 	active  bool
+	mounted bool
+	thins   int // pools: number of thin LVs
 }
 
-func (v *vg) lv(name string) *lv {
-	for _, l := range v.lvs {
-		if l.name == name {
-			return l
-		}
-	}
-	return nil
-}
+func (v *vg) lv(name string) *lv { return v.byName[name] }
 
 func (v *vg) usedExtents() uint64 {
-	var used uint64
-	for _, l := range v.lvs {
-		if l.kind != lvThin {
-			used += ceilDiv(l.sizeKiB+l.metaKiB, v.extentKiB)
-		}
-	}
-	return used + ceilDiv(v.spareKiB, v.extentKiB)
+	return v.allocExt + ceilDiv(v.spareKiB, v.extentKiB)
 }
 
 func (v *vg) freeExtents() uint64 { return v.totalExtents - v.usedExtents() }
 
 func (v *vg) thinCount(pool string) int {
-	c := 0
-	for _, l := range v.lvs {
-		if l.kind == lvThin && l.pool == pool {
-			c++
-		}
+	if p := v.byName[pool]; p != nil {
+		return p.thins
 	}
-	return c
+	return 0
 }
 
 func (v *vg) hasPool() bool {
@@ -94,8 +96,9 @@ func mapperName(vg, lv string) string {
 func (n *node) lvByDev(p string) (*vg, *lv) {
 	if name, found := strings.CutPrefix(p, "/dev/mapper/"); found {
 		for _, v := range n.vgs {
-			for _, l := range v.lvs {
-				if mapperName(v.name, l.name) == name {
+			esc := strings.ReplaceAll(v.name, "-", "--") + "-"
+			if rest, ok := strings.CutPrefix(name, esc); ok {
+				if l := v.lv(strings.ReplaceAll(rest, "--", "-")); l != nil && mapperName(v.name, l.name) == name {
 					return v, l
 				}
 			}
@@ -115,14 +118,7 @@ func (n *node) lvByDev(p string) (*vg, *lv) {
 	return nil, nil
 }
 
-func (n *node) lvMounted(v *vg, l *lv) bool {
-	for _, m := range n.mounts {
-		if m.vg == v.name && m.lv == l.name {
-			return true
-		}
-	}
-	return false
-}
+func (n *node) lvMounted(_ *vg, l *lv) bool { return l.mounted }
 
 // parseSizeKiB parses an LVM size (default unit def: 'k' or 'm').
 func parseSizeKiB(s string, def byte) (uint64, error) {
@@ -509,12 +505,12 @@ func (n *node) lvcreate(a lvmArgs) output {
 			return fail(5, fmt.Sprintf("  Volume group \"%s\" has insufficient free space (%d extents): %d required.\n", vgName, free, need))
 		}
 		v.spareKiB = spare
-		v.lvs = append(v.lvs, &lv{name: poolName, kind: lvPool, sizeKiB: sizeKiB, metaKiB: metaKiB, uuid: lvmUUID(), active: true})
+		v.addLV(&lv{name: poolName, kind: lvPool, sizeKiB: sizeKiB, metaKiB: metaKiB, uuid: lvmUUID(), active: true})
 		if virtKiB > 0 {
 			if name == "" {
 				name = nextLVName(v)
 			}
-			v.lvs = append(v.lvs, &lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: lvmUUID(), active: true})
+			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: lvmUUID(), active: true})
 		} else if name == "" {
 			name = poolName
 		}
@@ -533,7 +529,7 @@ func (n *node) lvcreate(a lvmArgs) output {
 		if name == "" {
 			name = nextLVName(v)
 		}
-		v.lvs = append(v.lvs, &lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: lvmUUID(), active: true})
+		v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: lvmUUID(), active: true})
 	case sizeKiB > 0:
 		if exists(name) {
 			return fail(5, fmt.Sprintf("  Logical Volume \"%s\" already exists in volume group \"%s\"\n", name, vgName))
@@ -545,7 +541,7 @@ func (n *node) lvcreate(a lvmArgs) output {
 		if name == "" {
 			name = nextLVName(v)
 		}
-		v.lvs = append(v.lvs, &lv{name: name, kind: lvLinear, sizeKiB: sizeKiB, uuid: lvmUUID(), active: true})
+		v.addLV(&lv{name: name, kind: lvLinear, sizeKiB: sizeKiB, uuid: lvmUUID(), active: true})
 	default:
 		return fail(3, "  Please specify either size or extents but not both.\n")
 	}
@@ -571,6 +567,12 @@ func (v *vg) removeLV(l *lv) {
 			v.lvs = append(v.lvs[:i], v.lvs[i+1:]...)
 			break
 		}
+	}
+	delete(v.byName, l.name)
+	if l.kind != lvThin {
+		v.allocExt -= ceilDiv(l.sizeKiB+l.metaKiB, v.extentKiB)
+	} else if p := v.byName[l.pool]; p != nil {
+		p.thins--
 	}
 	if !v.hasPool() {
 		v.spareKiB = 0

@@ -24,6 +24,7 @@ type node struct {
 	vgs       map[string]*vg
 	root      *filesystem
 	mounts    []*mount // modelled mounts (not the base system ones), in mount order
+	mountIdx  map[string]*mount
 	files     map[string][]string
 	// bricks holds the paths served by running brick processes (started
 	// volumes and activated snapshots), with a use count.
@@ -54,6 +55,36 @@ type filesystem struct {
 type dirMeta struct {
 	uid, gid int
 	mode     uint32
+	children int // number of direct subdirectories
+}
+
+func parentRel(rel string) string {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i]
+	}
+	return ""
+}
+
+// add creates directory rel (its parent must exist).
+func (fs *filesystem) add(rel string) {
+	if _, exists := fs.dirs[rel]; exists || rel == "" {
+		return
+	}
+	fs.dirs[rel] = &dirMeta{mode: 0o755}
+	if p := fs.dirs[parentRel(rel)]; p != nil {
+		p.children++
+	}
+}
+
+// remove deletes directory rel.
+func (fs *filesystem) remove(rel string) {
+	if _, exists := fs.dirs[rel]; !exists || rel == "" {
+		return
+	}
+	delete(fs.dirs, rel)
+	if p := fs.dirs[parentRel(rel)]; p != nil {
+		p.children--
+	}
 }
 
 type mount struct {
@@ -122,9 +153,10 @@ func newNode(manage, storage string, autoDisk uint64) *node {
 		root:       newFS("ext4"),
 		files:      map[string][]string{"/etc/fstab": {defaultFstab}},
 		bricks:     map[string]int{},
+		mountIdx:   map[string]*mount{},
 	}
 	for _, d := range []string{"etc", "var", "var/lib", "var/lib/glusterd", "run", "run/gluster", "dev", "tmp", "usr", "root", "proc", "sys"} {
-		n.root.dirs[d] = &dirMeta{mode: 0o755}
+		n.root.add(d)
 	}
 	return n
 }
@@ -198,10 +230,11 @@ func (d *disk) symlinks() []string {
 func (n *node) resolve(p string) (*filesystem, string, *mount) {
 	p = path.Clean("/" + p)
 	var best *mount
-	for _, m := range n.mounts {
-		if p == m.target || strings.HasPrefix(p, m.target+"/") {
-			if best == nil || len(m.target) > len(best.target) {
+	if len(n.mountIdx) > 0 {
+		for q := p; q != "/"; q = path.Dir(q) {
+			if m := n.mountIdx[q]; m != nil {
 				best = m
+				break
 			}
 		}
 	}
@@ -225,26 +258,35 @@ func (n *node) dirMeta(p string) *dirMeta {
 // dirEmpty reports whether directory p has no entries.
 func (n *node) dirEmpty(p string) bool {
 	fs, rel, _ := n.resolve(p)
-	prefix := rel + "/"
-	if rel == "" {
-		prefix = ""
-	}
-	for d := range fs.dirs {
-		if d != rel && d != "" && strings.HasPrefix(d, prefix) {
-			return false
-		}
-	}
-	return true
+	d := fs.dirs[rel]
+	return d == nil || d.children == 0
 }
 
 func (n *node) mountAt(target string) *mount {
-	target = path.Clean(target)
-	for _, m := range n.mounts {
-		if m.target == target {
-			return m
+	return n.mountIdx[path.Clean(target)]
+}
+
+// addMount records a mount and marks its LV open.
+func (n *node) addMount(m *mount) {
+	n.mounts = append(n.mounts, m)
+	n.mountIdx[m.target] = m
+	if v := n.vgs[m.vg]; v != nil {
+		if l := v.lv(m.lv); l != nil {
+			l.mounted = true
 		}
 	}
-	return nil
+}
+
+// removeMount drops the mount at index i.
+func (n *node) removeMount(i int) {
+	m := n.mounts[i]
+	n.mounts = append(n.mounts[:i], n.mounts[i+1:]...)
+	delete(n.mountIdx, m.target)
+	if v := n.vgs[m.vg]; v != nil {
+		if l := v.lv(m.lv); l != nil {
+			l.mounted = false
+		}
+	}
 }
 
 // mkdirAll creates p and its missing parents.
@@ -258,9 +300,7 @@ func (n *node) mkdirAll(p string) {
 		}
 		cur += "/" + part
 		fs, rel, _ := n.resolve(cur)
-		if _, ok := fs.dirs[rel]; !ok {
-			fs.dirs[rel] = &dirMeta{mode: 0o755}
-		}
+		fs.add(rel)
 	}
 }
 
@@ -299,7 +339,7 @@ func (n *node) mkdir(args []string) output {
 			continue
 		}
 		fs, rel, _ := n.resolve(p)
-		fs.dirs[rel] = &dirMeta{mode: 0o755}
+		fs.add(rel)
 	}
 	return out
 }
@@ -324,7 +364,7 @@ func (n *node) rmdir(args []string) output {
 			out.code = 1
 		default:
 			fs, rel, _ := n.resolve(cp)
-			delete(fs.dirs, rel)
+			fs.remove(rel)
 		}
 	}
 	return out
@@ -440,12 +480,17 @@ func (n *node) mount(args []string) output {
 	if l.fs == nil || (fstype != "" && fstype != l.fs.kind) {
 		return fail(32, fmt.Sprintf("mount: %s: wrong fs type, bad option, bad superblock on %s, missing codepage or helper program, or other error.\n       dmesg(1) may have more information after failed mount system call.\n", target, src))
 	}
-	for _, m := range n.mounts {
-		if m.vg == v.name && m.lv == l.name {
-			return fail(32, fmt.Sprintf("mount: %s: %s already mounted on %s.\n", target, src, m.target))
+	if l.mounted {
+		for _, m := range n.mounts {
+			if m.vg == v.name && m.lv == l.name {
+				return fail(32, fmt.Sprintf("mount: %s: %s already mounted on %s.\n", target, src, m.target))
+			}
 		}
 	}
-	n.mounts = append(n.mounts, &mount{source: "/dev/mapper/" + mapperName(v.name, l.name), target: target, fstype: l.fs.kind, fs: l.fs, vg: v.name, lv: l.name})
+	if n.mountIdx[target] != nil {
+		return fail(32, fmt.Sprintf("mount: %s: %s already mounted or mount point busy.\n", target, src))
+	}
+	n.addMount(&mount{source: "/dev/mapper/" + mapperName(v.name, l.name), target: target, fstype: l.fs.kind, fs: l.fs, vg: v.name, lv: l.name})
 	l.active = true
 	return ok("")
 }
@@ -475,9 +520,11 @@ func (n *node) umount(args []string) output {
 	for _, p := range ops {
 		cp := path.Clean(p)
 		idx := -1
-		for i, m := range n.mounts {
-			if m.target == cp || m.source == cp {
-				idx = i
+		if m := n.mountIdx[cp]; m != nil || strings.HasPrefix(cp, "/dev/") {
+			for i, x := range n.mounts {
+				if x.target == cp || x.source == cp {
+					idx = i
+				}
 			}
 		}
 		if idx < 0 {
@@ -495,7 +542,7 @@ func (n *node) umount(args []string) output {
 			out.stderr += fmt.Sprintf("umount: %s: target is busy.\n", p)
 			continue
 		}
-		n.mounts = append(n.mounts[:idx], n.mounts[idx+1:]...)
+		n.removeMount(idx)
 	}
 	return out
 }

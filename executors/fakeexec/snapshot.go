@@ -3,6 +3,7 @@ package fakeexec
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -188,7 +189,7 @@ func (c *gcli) thinBricks(src []*brick, id string) ([]snapBrick, string) {
 			if p.origin.fs != nil {
 				fs = p.origin.fs.clone()
 			}
-			p.vg.lvs = append(p.vg.lvs, &lv{name: name, kind: lvThin, sizeKiB: p.origin.sizeKiB, pool: p.origin.pool, origin: p.origin.name, uuid: lvmUUID(), fs: fs})
+			p.vg.addLV(&lv{name: name, kind: lvThin, sizeKiB: p.origin.sizeKiB, pool: p.origin.pool, origin: p.origin.name, uuid: lvmUUID(), fs: fs})
 			out[i] = snapBrick{n: b.n, host: b.host, vg: p.vg.name, lv: name, mount: fmt.Sprintf("%s/%s/brick%d", snapsDir, id, i+1), subdir: p.subdir}
 			return true
 		})
@@ -209,7 +210,7 @@ func mountSnapBricks(bricks []snapBrick) {
 			}
 			l.active = true
 			sb.n.mkdirAll(sb.mount)
-			sb.n.mounts = append(sb.n.mounts, &mount{source: "/dev/mapper/" + mapperName(v.name, l.name), target: sb.mount, fstype: "xfs", fs: l.fs, vg: v.name, lv: l.name})
+			sb.n.addMount(&mount{source: "/dev/mapper/" + mapperName(v.name, l.name), target: sb.mount, fstype: "xfs", fs: l.fs, vg: v.name, lv: l.name})
 			return true
 		})
 	}
@@ -229,7 +230,7 @@ func (c *gcli) deactivate(s *snapshot) {
 			delete(sb.n.bricks, sb.brickPath())
 			for i, m := range sb.n.mounts {
 				if m.target == sb.mount {
-					sb.n.mounts = append(sb.n.mounts[:i], sb.n.mounts[i+1:]...)
+					sb.n.removeMount(i)
 					break
 				}
 			}
@@ -249,10 +250,15 @@ func removeSnapBricks(bricks []snapBrick, id string) {
 				}
 			}
 			rel := strings.TrimPrefix(path.Join(snapsDir, id), "/")
+			var doomed []string
 			for d := range sb.n.root.dirs {
 				if d == rel || strings.HasPrefix(d, rel+"/") {
-					delete(sb.n.root.dirs, d)
+					doomed = append(doomed, d)
 				}
+			}
+			sort.Slice(doomed, func(i, j int) bool { return len(doomed[i]) > len(doomed[j]) })
+			for _, d := range doomed {
+				sb.n.root.remove(d)
 			}
 			return true
 		})
@@ -278,7 +284,7 @@ func (c *gcli) clone(cloneName, snapName string) output {
 			v := sb.n.vgs[sb.vg]
 			src := v.lv(sb.lv)
 			name := fmt.Sprintf("%s_%d", nd, i)
-			v.lvs = append(v.lvs, &lv{name: name, kind: lvThin, sizeKiB: src.sizeKiB, pool: src.pool, origin: src.name, uuid: lvmUUID(), fs: src.fs.clone(), active: true})
+			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: src.sizeKiB, pool: src.pool, origin: src.name, uuid: lvmUUID(), fs: src.fs.clone(), active: true})
 			bricks = append(bricks, snapBrick{n: sb.n, host: sb.host, vg: v.name, lv: name, mount: fmt.Sprintf("%s/%s/brick%d", snapsDir, nd, i+1), subdir: sb.subdir})
 			return true
 		})
