@@ -61,13 +61,18 @@ func newLogger(level string) *logrus.Entry {
 }
 
 // newExecutor builds the executor the config selects.
-func newExecutor(cfg config.Config, log *logrus.Entry) (executors.Executor, error) {
+func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry) (executors.Executor, error) {
 	var transport executors.Transport
 	switch cfg.GlusterFS.Executor {
 	case "mock":
 		size := uint64(cfg.MockDeviceSizeGB) * 1024 * 1024
-		transport = fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: size})
+		fake := fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: size})
 		log.WithField("device_size_gb", cfg.MockDeviceSizeGB).Warn("using the mock executor: storage nodes are simulated in memory")
+		exec := cmdexec.New(fake, cfg.CmdExec(), log.WithField("component", "executor"))
+		if err := seedMockNodes(store, fake, exec); err != nil {
+			return nil, fmt.Errorf("mock executor: rebuilding simulated nodes from the database: %w", err)
+		}
+		return exec, nil
 	default:
 		return nil, fmt.Errorf("glusterfs.executor: %q is not available in this build yet", cfg.GlusterFS.Executor)
 	}
@@ -97,7 +102,7 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 	}()
 	log.WithField("db", store.Path()).Info("database open")
 
-	exec, err := newExecutor(cfg, log)
+	exec, err := newExecutor(cfg, store, log)
 	if err != nil {
 		return err
 	}
@@ -172,5 +177,65 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		log.WithError(err).Warn("jobs were cancelled at the end of the grace period; start-up recovery will repair them")
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// seedMockNodes rebuilds the simulated nodes from the database, so that a
+// restarted mock server's nodes have the VGs its database describes. Each
+// device is set up again with the same commands a real node would get; the
+// simulated PV gets a new uuid, which is written back to the database.
+func seedMockNodes(store db.Store, fake *fakeexec.Fake, exec executors.Executor) error {
+	type dev struct {
+		host string
+		d    *db.Device
+	}
+	var devs []dev
+	err := store.View(func(rd db.Reader) error {
+		ids, err := rd.NodeIDs()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			n, err := rd.Node(id)
+			if err != nil {
+				return err
+			}
+			fake.AddNode(n.ManageHost(), n.StorageHost())
+			devIDs, err := rd.NodeDeviceIDs(id)
+			if err != nil {
+				return err
+			}
+			for _, did := range devIDs {
+				d, err := rd.Device(did)
+				if err != nil {
+					return err
+				}
+				if d.PendingOpID == "" { // recovery decides what happens to pending ones
+					devs = append(devs, dev{n.ManageHost(), d})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range devs {
+		info, err := exec.DeviceSetup(context.Background(), x.host, executors.DeviceRequest{ID: x.d.ID, Name: x.d.Name})
+		if err != nil {
+			return fmt.Errorf("device %s on %s: %w", x.d.Name, x.host, err)
+		}
+		err = store.Update(func(w db.Writer) error {
+			d, err := w.Device(x.d.ID)
+			if err != nil {
+				return err
+			}
+			d.PVUUID, d.Paths = info.PVUUID, info.Paths
+			return w.PutDevice(d)
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -43,69 +43,70 @@ func New(app *glusterfs.App, jobs *async.Manager, opts Options) *Server {
 // Handler returns the root HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// route is one entry of the route table.
-type route struct {
-	method, path string
-	h            handlerFunc
-	name         string
+// Route is one entry of the API route table. The table is the single source
+// of truth for routing, the OpenAPI description and the auth test matrix.
+type Route struct {
+	Method, Path, Name string
+	handler            http.Handler
 }
 
 // idPattern is Heketi's id matcher: hex of any length; anything else is a 404.
 const idPattern = "{id:[A-Fa-f0-9]+}"
 
-// apiRoutes is the table of every authenticated API route.
-func (s *Server) apiRoutes() []route {
-	return []route{
-		{"POST", "/clusters", s.clusterCreate, "cluster create"},
-		{"GET", "/clusters", s.clusterList, "cluster list"},
-		{"GET", "/clusters/" + idPattern, s.clusterInfo, "cluster info"},
-		{"POST", "/clusters/" + idPattern + "/flags", s.clusterSetFlags, "cluster set flags"},
-		{"DELETE", "/clusters/" + idPattern, s.clusterDelete, "cluster delete"},
+// Routes returns the table of every authenticated API route.
+func (s *Server) Routes() []Route {
+	r := func(method, path, name string, h handlerFunc) Route {
+		return Route{Method: method, Path: path, Name: name, handler: s.wrap(h)}
+	}
+	return []Route{
+		{Method: "GET", Path: "/queue/" + idPattern, Name: "job status", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.jobs.ServeStatus(w, r, mux.Vars(r)["id"])
+		})},
 
-		{"POST", "/nodes", s.nodeAdd, "node add"},
-		{"GET", "/nodes/" + idPattern, s.nodeInfo, "node info"},
-		{"DELETE", "/nodes/" + idPattern, s.nodeDelete, "node delete"},
-		{"POST", "/nodes/" + idPattern + "/state", s.nodeSetState, "node set state"},
-		{"POST", "/nodes/" + idPattern + "/tags", s.nodeSetTags, "node set tags"},
+		r("POST", "/clusters", "cluster create", s.clusterCreate),
+		r("GET", "/clusters", "cluster list", s.clusterList),
+		r("GET", "/clusters/"+idPattern, "cluster info", s.clusterInfo),
+		r("POST", "/clusters/"+idPattern+"/flags", "cluster set flags", s.clusterSetFlags),
+		r("DELETE", "/clusters/"+idPattern, "cluster delete", s.clusterDelete),
 
-		{"POST", "/devices", s.deviceAdd, "device add"},
-		{"GET", "/devices/" + idPattern, s.deviceInfo, "device info"},
-		{"DELETE", "/devices/" + idPattern, s.deviceDelete, "device delete"},
-		{"POST", "/devices/" + idPattern + "/state", s.deviceSetState, "device set state"},
-		{"GET", "/devices/" + idPattern + "/resync", s.deviceResync, "device resync"},
-		{"POST", "/devices/" + idPattern + "/tags", s.deviceSetTags, "device set tags"},
+		r("POST", "/nodes", "node add", s.nodeAdd),
+		r("GET", "/nodes/"+idPattern, "node info", s.nodeInfo),
+		r("DELETE", "/nodes/"+idPattern, "node delete", s.nodeDelete),
+		r("POST", "/nodes/"+idPattern+"/state", "node set state", s.nodeSetState),
+		r("POST", "/nodes/"+idPattern+"/tags", "node set tags", s.nodeSetTags),
+
+		r("POST", "/devices", "device add", s.deviceAdd),
+		r("GET", "/devices/"+idPattern, "device info", s.deviceInfo),
+		r("DELETE", "/devices/"+idPattern, "device delete", s.deviceDelete),
+		r("POST", "/devices/"+idPattern+"/state", "device set state", s.deviceSetState),
+		r("GET", "/devices/"+idPattern+"/resync", "device resync", s.deviceResync),
+		r("POST", "/devices/"+idPattern+"/tags", "device set tags", s.deviceSetTags),
 	}
 }
 
 func (s *Server) routes() http.Handler {
 	api := mux.NewRouter().StrictSlash(true)
-	api.Methods("GET").Path("/queue/" + idPattern).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.jobs.ServeStatus(w, r, mux.Vars(r)["id"])
-	})
-	for _, rt := range s.apiRoutes() {
-		api.Methods(rt.method).Path(rt.path).Name(rt.name).HandlerFunc(s.wrap(rt.h))
+	for _, rt := range s.Routes() {
+		api.Methods(rt.Method).Path(rt.Path).Name(rt.Name).Handler(rt.handler)
 	}
 	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errs.TextInvalidPath, http.StatusNotFound)
 	})
 
+	// Heketi's chain: recovery and logging, then the guards (JWT, role,
+	// admin mode, throttle), then the API router.
 	chain := negroni.New()
 	chain.Use(middleware.RequestLog{Log: s.log})
 	chain.Use(middleware.Recovery(s.log))
+	for _, g := range s.guards() {
+		chain.Use(g)
+	}
 	chain.UseHandler(api)
 
 	outer := mux.NewRouter()
-	outer.Methods("GET").Path("/hello").HandlerFunc(hello)
+	s.publicRoutes(outer)
 	outer.PathPrefix("/").Handler(chain)
 	return outer
-}
-
-// hello is Heketi's unauthenticated liveness greeting; clients check for 200
-// and some scripts match the text, so it stays word for word.
-func hello(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte("Hello from Heketi"))
 }
 
 // adaptJob turns an application job into an async job.

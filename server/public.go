@@ -1,0 +1,21 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// publicRoutes registers the unauthenticated routes on the outer router,
+// ahead of the authenticated API chain (facts 2.1).
+func (s *Server) publicRoutes(outer *mux.Router) {
+	outer.Methods("GET").Path("/hello").HandlerFunc(hello)
+}
+
+// hello is Heketi's unauthenticated liveness greeting; clients check for 200
+// and some scripts match the text, so it stays word for word.
+func hello(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("Hello from Heketi"))
+}
