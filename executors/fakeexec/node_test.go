@@ -63,6 +63,7 @@ func TestShellPrefixesAndUnknownCommands(t *testing.T) {
 	}{
 		{cmd: "sudo /usr/sbin/lvm pvcreate -qq '/dev/sdb'"},
 		{cmd: "sudo -n /usr/sbin/exec-on-host /usr/sbin/lvm pvs --noheadings -o pv_name", stdout: "  /dev/sdb\n"},
+		{cmd: "nsenter --mount=/rootfs/proc/1/ns/mnt -- /usr/bin/udevadm info --query=name --name=/dev/sdb", stdout: "sdb\n"},
 		{cmd: "frobnicate --now", exit: 127, stderr: "bash: frobnicate: command not found\n"},
 		{cmd: "sudo frobnicate", exit: 127, stderr: "bash: frobnicate: command not found\n"},
 		{cmd: "false || echo recovered", stdout: "recovered\n"},

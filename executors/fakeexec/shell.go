@@ -174,10 +174,17 @@ func (f *Fake) simple(n *node, args []string) output {
 	}
 	prog := path.Base(args[0])
 	// An optional wrapper in front of a known program, e.g. an lvm wrapper
-	// like `/usr/sbin/exec-on-host /usr/sbin/lvm pvs`.
-	if !programs[prog] && len(args) > 1 && programs[path.Base(args[1])] {
-		args = args[1:]
-		prog = path.Base(args[0])
+	// like `/usr/sbin/exec-on-host /usr/sbin/lvm pvs` or
+	// `nsenter --mount=/host/proc/1/ns/mnt -- /usr/sbin/lvm pvs`: skip to
+	// the first absolute path naming a known program.
+	if !programs[prog] {
+		for i := 1; i < len(args); i++ {
+			if strings.HasPrefix(args[i], "/") && programs[path.Base(args[i])] {
+				args = args[i:]
+				prog = path.Base(args[0])
+				break
+			}
+		}
 	}
 	switch prog {
 	case "lvm":
