@@ -6,6 +6,16 @@ import (
 	"github.com/basalt-storage/basalt/client/api"
 )
 
+func (s *Server) clusterRoutes() []Route {
+	return []Route{
+		s.route("POST", "/clusters", "cluster create", s.clusterCreate),
+		s.route("GET", "/clusters", "cluster list", s.clusterList),
+		s.route("GET", "/clusters/"+idPattern, "cluster info", s.clusterInfo),
+		s.route("POST", "/clusters/"+idPattern+"/flags", "cluster set flags", s.clusterSetFlags),
+		s.route("DELETE", "/clusters/"+idPattern, "cluster delete", s.clusterDelete),
+	}
+}
+
 func (s *Server) clusterCreate(r *http.Request) (*reply, error) {
 	var req api.ClusterCreateRequest
 	if err := decode(r, &req); err != nil {
@@ -48,6 +58,16 @@ func (s *Server) clusterSetFlags(r *http.Request) (*reply, error) {
 
 func (s *Server) clusterDelete(r *http.Request) (*reply, error) {
 	return &reply{}, s.app.ClusterDelete(idOf(r))
+}
+
+func (s *Server) nodeRoutes() []Route {
+	return []Route{
+		s.route("POST", "/nodes", "node add", s.nodeAdd),
+		s.route("GET", "/nodes/"+idPattern, "node info", s.nodeInfo),
+		s.route("DELETE", "/nodes/"+idPattern, "node delete", s.nodeDelete),
+		s.route("POST", "/nodes/"+idPattern+"/state", "node set state", s.nodeSetState),
+		s.route("POST", "/nodes/"+idPattern+"/tags", "node set tags", s.nodeSetTags),
+	}
 }
 
 func (s *Server) nodeAdd(r *http.Request) (*reply, error) {
@@ -100,6 +120,17 @@ func (s *Server) nodeSetTags(r *http.Request) (*reply, error) {
 		return nil, err
 	}
 	return &reply{body: tags}, nil
+}
+
+func (s *Server) deviceRoutes() []Route {
+	return []Route{
+		s.route("POST", "/devices", "device add", s.deviceAdd),
+		s.route("GET", "/devices/"+idPattern, "device info", s.deviceInfo),
+		s.route("DELETE", "/devices/"+idPattern, "device delete", s.deviceDelete),
+		s.route("POST", "/devices/"+idPattern+"/state", "device set state", s.deviceSetState),
+		s.route("GET", "/devices/"+idPattern+"/resync", "device resync", s.deviceResync),
+		s.route("POST", "/devices/"+idPattern+"/tags", "device set tags", s.deviceSetTags),
+	}
 }
 
 func (s *Server) deviceAdd(r *http.Request) (*reply, error) {

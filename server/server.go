@@ -53,35 +53,30 @@ type Route struct {
 // idPattern is Heketi's id matcher: hex of any length; anything else is a 404.
 const idPattern = "{id:[A-Fa-f0-9]+}"
 
-// Routes returns the table of every authenticated API route.
+// Routes returns the table of every authenticated API route, resource by
+// resource (each resource file declares its own part).
 func (s *Server) Routes() []Route {
-	r := func(method, path, name string, h handlerFunc) Route {
-		return Route{Method: method, Path: path, Name: name, handler: s.wrap(h)}
+	var table []Route
+	for _, part := range [][]Route{
+		s.queueRoutes(),
+		s.clusterRoutes(),
+		s.nodeRoutes(),
+		s.deviceRoutes(),
+	} {
+		table = append(table, part...)
 	}
-	return []Route{
-		{Method: "GET", Path: "/queue/" + idPattern, Name: "job status", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.jobs.ServeStatus(w, r, mux.Vars(r)["id"])
-		})},
+	return table
+}
 
-		r("POST", "/clusters", "cluster create", s.clusterCreate),
-		r("GET", "/clusters", "cluster list", s.clusterList),
-		r("GET", "/clusters/"+idPattern, "cluster info", s.clusterInfo),
-		r("POST", "/clusters/"+idPattern+"/flags", "cluster set flags", s.clusterSetFlags),
-		r("DELETE", "/clusters/"+idPattern, "cluster delete", s.clusterDelete),
+// route builds a table entry for a handlerFunc.
+func (s *Server) route(method, path, name string, h handlerFunc) Route {
+	return Route{Method: method, Path: path, Name: name, handler: s.wrap(h)}
+}
 
-		r("POST", "/nodes", "node add", s.nodeAdd),
-		r("GET", "/nodes/"+idPattern, "node info", s.nodeInfo),
-		r("DELETE", "/nodes/"+idPattern, "node delete", s.nodeDelete),
-		r("POST", "/nodes/"+idPattern+"/state", "node set state", s.nodeSetState),
-		r("POST", "/nodes/"+idPattern+"/tags", "node set tags", s.nodeSetTags),
-
-		r("POST", "/devices", "device add", s.deviceAdd),
-		r("GET", "/devices/"+idPattern, "device info", s.deviceInfo),
-		r("DELETE", "/devices/"+idPattern, "device delete", s.deviceDelete),
-		r("POST", "/devices/"+idPattern+"/state", "device set state", s.deviceSetState),
-		r("GET", "/devices/"+idPattern+"/resync", "device resync", s.deviceResync),
-		r("POST", "/devices/"+idPattern+"/tags", "device set tags", s.deviceSetTags),
-	}
+func (s *Server) queueRoutes() []Route {
+	return []Route{{Method: "GET", Path: "/queue/" + idPattern, Name: "job status", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.jobs.ServeStatus(w, r, mux.Vars(r)["id"])
+	})}}
 }
 
 func (s *Server) routes() http.Handler {
