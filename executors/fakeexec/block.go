@@ -69,7 +69,7 @@ func (f *Fake) glusterBlock(n *node, args []string) output {
 	if !nodeUp(n) {
 		return blockFail(255, "Connection failed. Please check if gluster daemon is operational.")
 	}
-	p := poolOf(n)
+	p := f.poolOf(n)
 	sub, target := rest[0], rest[1]
 	if sub == "list" {
 		v := p.volumes[target]

@@ -107,6 +107,8 @@ type Fake struct {
 	faults []*fault
 	log    []Record
 
+	autoPool *pool // the pool AutoNodes nodes share; guarded by gmu
+
 	// gmu guards gluster state: every node's pool pointer and the pools.
 	// It is taken before any node lock, never while holding one. It may be
 	// held while taking mu.
@@ -122,18 +124,23 @@ func New(opts Options) *Fake {
 // addressed by manageHost; storageHost, when not empty, is the name gluster
 // and peer probes use for it. Adding an existing host returns that node.
 func (f *Fake) AddNode(manageHost, storageHost string) *Node {
+	return &Node{f: f, n: f.addNode(manageHost, storageHost, false)}
+}
+
+func (f *Fake) addNode(manageHost, storageHost string, auto bool) *node {
 	if storageHost == "" {
 		storageHost = manageHost
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if n, ok := f.nodes[manageHost]; ok {
-		return &Node{f: f, n: n}
+		return n
 	}
 	n := newNode(manageHost, storageHost, f.opts.AutoDiskSizeKiB)
+	n.auto = auto
 	f.nodes[manageHost] = n
 	f.order = append(f.order, n)
-	return &Node{f: f, n: n}
+	return n
 }
 
 // Node returns the node with manage (or storage) hostname host, or nil.
@@ -172,7 +179,7 @@ func (f *Fake) lookup(host string, create bool) *node {
 	}
 	f.mu.Unlock()
 	if create && f.opts.AutoNodes && host != "" {
-		return f.AddNode(host, host).n
+		return f.addNode(host, host, true)
 	}
 	return nil
 }

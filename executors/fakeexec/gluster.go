@@ -68,13 +68,68 @@ func newPool(n *node) *pool {
 	return &pool{members: []*node{n}, volumes: map[string]*volume{}, snaps: map[string]*snapshot{}, blocks: map[string]*blockVolume{}}
 }
 
-// poolOf returns n's pool, creating a single-member pool on first use.
-// Callers hold f.gmu.
-func poolOf(n *node) *pool {
-	if n.pool == nil {
-		n.pool = newPool(n)
+// poolOf returns n's pool, creating it on first use: a single-member pool,
+// or for nodes made by AutoNodes the pool all auto nodes share. Callers hold
+// f.gmu.
+func (f *Fake) poolOf(n *node) *pool {
+	if n.pool != nil {
+		return n.pool
 	}
+	if n.auto {
+		if f.autoPool == nil {
+			f.autoPool = newPool(n)
+		} else {
+			f.autoPool.members = append(f.autoPool.members, n)
+		}
+		n.pool = f.autoPool
+		return n.pool
+	}
+	n.pool = newPool(n)
 	return n.pool
+}
+
+// adopt handles AutoNodes' blind spot: an auto node is created under its
+// manage hostname and cannot know its storage hostname, so a brick host that
+// names no node holding the brick directory is matched by the directory
+// itself. The node found takes host as its storage hostname, and an empty
+// auto node created under that name (by a peer probe) is dropped. Callers
+// hold f.gmu.
+func (c *gcli) adopt(host, p string) *node {
+	if !c.f.opts.AutoNodes {
+		return nil
+	}
+	var found *node
+	for _, m := range c.f.allNodes() {
+		if m.auto && withNode(m, func() bool { return m.dirExists(p) }) {
+			found = m
+			break
+		}
+	}
+	if found == nil || c.f.poolOf(found) != c.p {
+		return nil
+	}
+	c.f.mu.Lock()
+	for i := 0; i < len(c.f.order); i++ {
+		x := c.f.order[i]
+		if x != found && x.auto && (x.manage == host || x.storage == host) && withNode(x, func() bool { return len(x.disks) == 0 && len(x.vgs) == 0 }) {
+			delete(c.f.nodes, x.manage)
+			c.f.order = append(c.f.order[:i], c.f.order[i+1:]...)
+			i--
+			if x.pool != nil {
+				for j, m := range x.pool.members {
+					if m == x {
+						x.pool.members = append(x.pool.members[:j], x.pool.members[j+1:]...)
+						break
+					}
+				}
+			}
+		}
+	}
+	found.mu.Lock()
+	found.storage = host
+	found.mu.Unlock()
+	c.f.mu.Unlock()
+	return found
 }
 
 func (p *pool) member(host string) *node {
@@ -122,7 +177,7 @@ func (f *Fake) gluster(n *node, args []string) output {
 	if !nodeUp(n) {
 		return output{stdout: connFailed, code: 1}
 	}
-	c := &gcli{f: f, n: n, p: poolOf(n), xml: isXML}
+	c := &gcli{f: f, n: n, p: f.poolOf(n), xml: isXML}
 	if len(rest) == 0 {
 		return fail(1, "unrecognized word: (position 0)\n")
 	}
@@ -189,7 +244,7 @@ func (c *gcli) peer(args []string) output {
 		if t == nil || !nodeUp(t) {
 			return fail(1, "peer probe: failed: Probe returned with Transport endpoint is not connected\n")
 		}
-		tp := poolOf(t)
+		tp := c.f.poolOf(t)
 		if tp == c.p {
 			return ok(fmt.Sprintf("peer probe: Host %s port 24007 already in peer list\n", host))
 		}
@@ -396,6 +451,11 @@ func (c *gcli) checkBricks(names []string, leaf int, kind string, force bool, ig
 		host, p, _ := strings.Cut(name, ":")
 		p = path.Clean(p)
 		m := c.p.member(host)
+		if m == nil || !withNode(m, func() bool { return m.dirExists(p) }) {
+			if a := c.adopt(host, p); a != nil {
+				m = a
+			}
+		}
 		if m == nil {
 			return nil, fmt.Sprintf("Host %s is not in 'Peer in Cluster' state", host)
 		}

@@ -131,7 +131,11 @@ type BlockVolume struct {
 func (h *Node) Host() string { return h.n.manage }
 
 // StorageHost returns the node's storage hostname.
-func (h *Node) StorageHost() string { return h.n.storage }
+func (h *Node) StorageHost() string {
+	h.n.mu.Lock()
+	defer h.n.mu.Unlock()
+	return h.n.storage
+}
 
 // AddDisk adds (or resizes) a block device at path with size KiB.
 func (h *Node) AddDisk(path string, sizeKiB uint64) {

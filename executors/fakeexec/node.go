@@ -18,6 +18,7 @@ type node struct {
 	uuid       string
 	glusterdUp bool
 	autoDisk   uint64
+	auto       bool // created by Options.AutoNodes
 
 	disks     map[string]*disk // by path as added
 	diskOrder []*disk

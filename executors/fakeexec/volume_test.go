@@ -456,3 +456,42 @@ func TestBlockVolumes(t *testing.T) {
 		t.Errorf("block volumes left: %+v", c.f.BlockVolumes())
 	}
 }
+
+// TestAutoNodesMockMode drives what `executor: mock` sees: nodes are never
+// added explicitly, manage and storage hostnames differ, and bricks are
+// named by storage hostname.
+func TestAutoNodesMockMode(t *testing.T) {
+	f := New(Options{AutoNodes: true, AutoDiskSizeKiB: 500 << 20})
+	hosts := []string{"node1.mgmt", "node2.mgmt", "node3.mgmt"}
+	ips := []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"}
+	mustRun(t, f, hosts[0], "systemctl status glusterd")
+	for i := 1; i < 3; i++ {
+		mustRun(t, f, hosts[0], "systemctl status glusterd", glusterCLI+"peer probe "+ips[i])
+	}
+	var bricks []string
+	for i, h := range hosts {
+		mustRun(t, f, h, deviceSetupCmds(devID(i), "/dev/sdb")...)
+		id := hexID('b', i)
+		mustRun(t, f, h, brickCreateCmds(devID(i), id, id, 1048576, 1048576, 8192, 0)...)
+		bricks = append(bricks, ips[i]+":"+mnt(devID(i), id)+"/brick")
+	}
+	mustRun(t, f, hosts[1],
+		glusterCLI+"volume create vol_m replica 3 "+strings.Join(bricks, " ")+" ",
+		glusterCLI+"volume start vol_m")
+	for i, h := range hosts {
+		if got := f.Node(h).StorageHost(); got != ips[i] {
+			t.Errorf("%s storage host = %q, want %q", h, got, ips[i])
+		}
+	}
+	if got := len(f.Hosts()); got != 3 {
+		t.Errorf("%d nodes (%q), want the 3 manage hosts", got, f.Hosts())
+	}
+	mustRun(t, f, hosts[2], glusterCLI+"volume stop vol_m force", glusterCLI+"volume delete vol_m")
+	for i, h := range hosts {
+		id := hexID('b', i)
+		brickDestroy(t, f, h, devID(i), id, "brick_"+id, id)
+	}
+	if l := f.Leaks(""); len(l) != 0 {
+		t.Errorf("leaks: %q", l)
+	}
+}
