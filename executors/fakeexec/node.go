@@ -555,7 +555,10 @@ func (n *node) lsof(args []string) output {
 	for _, p := range ops {
 		cp := path.Clean(p)
 		for _, bp := range sortedKeys(n.bricks) {
-			if n.bricks[bp] > 0 && (bp == cp || strings.HasPrefix(bp, cp+"/")) {
+			// lsof of a mount point lists every user of that filesystem;
+			// of any other path only the users of that very path.
+			_, _, bm := n.resolve(bp)
+			if n.bricks[bp] > 0 && (bp == cp || (bm != nil && bm.target == cp)) {
 				if b.Len() == 0 {
 					b.WriteString("COMMAND    PID USER   FD   TYPE DEVICE SIZE/OFF NODE NAME\n")
 				}
