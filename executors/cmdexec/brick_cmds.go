@@ -6,7 +6,7 @@ import (
 )
 
 // Brick describes one brick for the brick create and destroy renderers. Sizes
-// are KiB (see ThinPoolSizeKiB and PoolMetadataSizeKiB for how Heketi derives
+// are KiB (see sizing.ThinPoolSizeKiB and sizing.PoolMetadataSizeKiB for how Heketi derives
 // them).
 type Brick struct {
 	DeviceID string // the brick's device; the VG is vg_<DeviceID>

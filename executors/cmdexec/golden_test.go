@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/basalt-storage/basalt/executors"
+	"github.com/basalt-storage/basalt/internal/sizing"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.txt from the renderers")
@@ -36,8 +37,8 @@ func gBricks(n, offset int) []string {
 func dataBrick() Brick {
 	b := NewBrick(gDev, gBrick, gTp)
 	b.SizeKiB = 10 * 1024 * 1024
-	b.TpSizeKiB = ThinPoolSizeKiB(b.SizeKiB, 1.5, DefaultExtentSizeKiB)
-	b.PoolMetadataSizeKiB = PoolMetadataSizeKiB(b.TpSizeKiB, DefaultExtentSizeKiB)
+	b.TpSizeKiB = sizing.ThinPoolSizeKiB(b.SizeKiB, 1.5, sizing.DefaultExtentSizeKiB)
+	b.PoolMetadataSizeKiB = sizing.PoolMetadataSizeKiB(b.TpSizeKiB, sizing.DefaultExtentSizeKiB)
 	return b
 }
 
@@ -99,9 +100,9 @@ func goldenCases(t *testing.T) map[string][]string {
 
 	arb := NewBrick(gDev, gBrick, gTp)
 	arb.Arbiter = true
-	arb.SizeKiB, _ = ArbiterBrickSizeKiB(2*1024*1024, 64)
-	arb.TpSizeKiB = ThinPoolSizeKiB(arb.SizeKiB, 1, DefaultExtentSizeKiB)
-	arb.PoolMetadataSizeKiB = PoolMetadataSizeKiB(arb.TpSizeKiB, DefaultExtentSizeKiB)
+	arb.SizeKiB, _ = sizing.ArbiterBrickSizeKiB(2*1024*1024, 64)
+	arb.TpSizeKiB = sizing.ThinPoolSizeKiB(arb.SizeKiB, 1, sizing.DefaultExtentSizeKiB)
+	arb.PoolMetadataSizeKiB = sizing.PoolMetadataSizeKiB(arb.TpSizeKiB, sizing.DefaultExtentSizeKiB)
 
 	cloneBrick := Brick{DeviceID: gDev, LVName: "50dfdf74b2124efda1cd3b7d8ffe62a4_0", ThinPool: ThinPoolName(gTp),
 		Path: "/run/gluster/snaps/50dfdf74b2124efda1cd3b7d8ffe62a4/brick1/brick"}

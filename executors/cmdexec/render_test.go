@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/basalt-storage/basalt/internal/sizing"
 )
 
 // TestRendererMatchesCaptures checks that the rendered commands are the very
@@ -13,8 +15,8 @@ func TestRendererMatchesCaptures(t *testing.T) {
 	r := NewRenderer(DefaultConfig())
 	a := NewBrick(testDevID, "aaaa0000aaaa0000aaaa0000aaaa0000", "aaaa0000aaaa0000aaaa0000aaaa0000")
 	a.SizeKiB = 1024 * 1024
-	a.TpSizeKiB = ThinPoolSizeKiB(a.SizeKiB, 1, 4096)
-	a.PoolMetadataSizeKiB = PoolMetadataSizeKiB(a.TpSizeKiB, 4096)
+	a.TpSizeKiB = sizing.ThinPoolSizeKiB(a.SizeKiB, 1, 4096)
+	a.PoolMetadataSizeKiB = sizing.PoolMetadataSizeKiB(a.TpSizeKiB, 4096)
 	b := a
 	b.LVName, b.ThinPool, b.Path = "brick_bbbb0000bbbb0000bbbb0000bbbb0000", "tp_bbbb0000bbbb0000bbbb0000bbbb0000", BrickPath(testDevID, "bbbb0000bbbb0000bbbb0000bbbb0000")
 	const clone = "/run/gluster/snaps/50dfdf74b2124efda1cd3b7d8ffe62a4"

@@ -1,4 +1,4 @@
-package cmdexec
+package sizing
 
 import "testing"
 
@@ -7,7 +7,7 @@ func TestThinPoolArithmetic(t *testing.T) {
 	// Verified examples of heketi-facts §7.9.
 	for _, tc := range []struct {
 		brick    uint64
-		factor   float32
+		factor   float64
 		tp, meta uint64
 	}{
 		{10 * gib, 1.5, 15728640, 81920},
@@ -30,6 +30,9 @@ func TestThinPoolArithmetic(t *testing.T) {
 	if got := ThinPoolSizeKiB(4097, 1, 0); got != 8192 {
 		t.Errorf("4097K rounds to %d, want 8192", got)
 	}
+	if got := RoundUp(8192, 0); got != 8192 {
+		t.Errorf("RoundUp(8192) = %d, want 8192 (already aligned)", got)
+	}
 	if got := PoolMetadataSizeKiB(8*1024*gib, 4096); got != MaxPoolMetadataSizeKiB {
 		t.Errorf("8 TiB pool metadata %d, want the 16 GiB cap", got)
 	}
@@ -44,6 +47,6 @@ func TestArbiterBrickSize(t *testing.T) {
 	}
 	_, err := ArbiterBrickSizeKiB(32, 64)
 	if err == nil || err.Error() != "Average file size (64) is greater than Brick size (32)" {
-		t.Errorf("err %v", err)
+		t.Errorf("err %v, want Average file size (64) is greater than Brick size (32)", err)
 	}
 }

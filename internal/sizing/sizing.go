@@ -1,8 +1,12 @@
-package cmdexec
+// Package sizing holds Heketi's brick size arithmetic (heketi-facts §7.9):
+// thin pool and pool metadata sizes, the device space a brick consumes and the
+// arbiter brick size. All sizes are KiB.
+//
+// It is a leaf package with no dependencies so that both the pure allocator
+// and the command renderers of executors/cmdexec compute sizes the same way.
+package sizing
 
 import "fmt"
-
-// Size arithmetic of heketi-facts §7.9. All sizes are KiB.
 
 // DefaultExtentSizeKiB is the extent size assumed when a device has not
 // reported one (vgcreate --physicalextentsize=4M).
@@ -14,8 +18,12 @@ const MaxPoolMetadataSizeKiB = 16 * 1024 * 1024
 // MinArbiterBrickSizeKiB is the smallest arbiter brick, 16 MiB.
 const MinArbiterBrickSizeKiB = 16 * 1024
 
-// roundUp rounds n up to a multiple of ext (ext 0 means DefaultExtentSizeKiB).
-func roundUp(n, ext uint64) uint64 {
+// DefaultAverageFileSizeKiB is the average file size used to size arbiter
+// bricks when the volume does not set user.heketi.average-file-size.
+const DefaultAverageFileSizeKiB = 64
+
+// RoundUp rounds n up to a multiple of ext; ext 0 means DefaultExtentSizeKiB.
+func RoundUp(n, ext uint64) uint64 {
 	if ext == 0 {
 		ext = DefaultExtentSizeKiB
 	}
@@ -26,10 +34,10 @@ func roundUp(n, ext uint64) uint64 {
 }
 
 // ThinPoolSizeKiB returns the thin pool size of a brick: brick size times the
-// snapshot factor (truncated), rounded up to a multiple of the extent size.
-// Example: 10 GiB × 1.5 → 15728640.
-func ThinPoolSizeKiB(brickKiB uint64, snapshotFactor float32, extentKiB uint64) uint64 {
-	return roundUp(uint64(float64(brickKiB)*float64(snapshotFactor)), extentKiB)
+// snapshot factor (truncated), rounded up to a multiple of the extent size
+// (0 means DefaultExtentSizeKiB). Example: 10 GiB × 1.5 → 15728640.
+func ThinPoolSizeKiB(brickKiB uint64, snapshotFactor float64, extentKiB uint64) uint64 {
+	return RoundUp(uint64(float64(brickKiB)*snapshotFactor), extentKiB)
 }
 
 // PoolMetadataSizeKiB returns the thin pool metadata size: 0.5% of the pool
@@ -40,12 +48,12 @@ func PoolMetadataSizeKiB(tpKiB, extentKiB uint64) uint64 {
 	if meta > MaxPoolMetadataSizeKiB {
 		meta = MaxPoolMetadataSizeKiB
 	}
-	return roundUp(meta, extentKiB)
+	return RoundUp(meta, extentKiB)
 }
 
 // BrickSpaceKiB returns the device space a brick consumes: thin pool plus
 // metadata. A device qualifies only if its free space is strictly greater.
-func BrickSpaceKiB(brickKiB uint64, snapshotFactor float32, extentKiB uint64) uint64 {
+func BrickSpaceKiB(brickKiB uint64, snapshotFactor float64, extentKiB uint64) uint64 {
 	tp := ThinPoolSizeKiB(brickKiB, snapshotFactor, extentKiB)
 	return tp + PoolMetadataSizeKiB(tp, extentKiB)
 }
