@@ -42,9 +42,14 @@ var ErrUnreachable = errors.New("fakeexec: host unreachable")
 type Options struct {
 	// AutoNodes makes an unknown host answer as a healthy node with glusterd
 	// up, created on first use with the same manage and storage hostname.
+	// Auto nodes share one trusted pool, and since an auto node cannot know
+	// its storage hostname, a gluster brick "host:path" whose host names no
+	// node holding path is matched to the auto node that has the directory,
+	// which then takes host as its storage hostname.
 	AutoNodes bool
-	// AutoDiskSizeKiB, with AutoNodes, makes any /dev path that is not yet
-	// known on a node appear as a disk of this size (KiB). 0 disables it.
+	// AutoDiskSizeKiB, when not 0, makes any plain /dev path (not
+	// /dev/mapper/..., not a PV uuid link) that is not yet known on a node
+	// appear as a disk of this size (KiB), on every node.
 	AutoDiskSizeKiB uint64
 	// Latency is added to every command, for tests of pending operations.
 	Latency time.Duration
