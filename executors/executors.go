@@ -97,6 +97,8 @@ type Executor interface {
 	DeviceTeardown(ctx context.Context, host string, dev DeviceRequest, force bool) error
 	// DeviceInfo re-reads the size of an existing device (resync).
 	DeviceInfo(ctx context.Context, host string, dev DeviceRequest) (*DeviceInfo, error)
+
+	VolumeExecutor
 }
 
 // DeviceInitError reports a device that could not be initialised, classified the
@@ -130,4 +132,58 @@ func (e *DeviceInitError) Error() string {
 	default:
 		return fmt.Sprintf("Initializing device %s failed (failed to check device contents): %s", e.Device, e.Cause)
 	}
+}
+
+// BrickRequest describes one brick to create or destroy. Sizes are KiB.
+type BrickRequest struct {
+	ID                  string // Basalt brick id
+	DeviceID            string // the brick's device; its VG is vg_<DeviceID>
+	ThinPool            string // thin pool LV name, tp_<id>
+	LV                  string // brick LV name, brick_<ID>
+	Path                string // gluster brick path (mount point + "/brick")
+	SizeKiB             uint64 // virtual size
+	TpSizeKiB           uint64 // thin pool size
+	PoolMetadataSizeKiB uint64 // thin pool metadata size
+	Gid                 int64  // 0: no group handling
+	Arbiter             bool   // arbiter brick (different mkfs)
+}
+
+// Durability is a volume's brick layout as gluster sees it.
+type Durability struct {
+	Type       string // "none", "replicate" or "disperse"
+	Replica    int    // replicate: copies (0 means 2)
+	Arbiter    bool   // replicate: third brick of each set is an arbiter
+	Data       int    // disperse: data bricks per set
+	Redundancy int    // disperse: redundancy bricks per set
+}
+
+// VolumeRequest describes a gluster volume to create or expand.
+type VolumeRequest struct {
+	ID         string     // Basalt volume id (stored as user.heketi.id)
+	Name       string     // gluster volume name
+	Durability Durability //
+	// Bricks are "<storage host>:<brick path>" in allocation order, set by
+	// set. For an expansion, only the new bricks.
+	Bricks  []string
+	Options []string // effective "<key> <value>" options; empty ones are skipped
+}
+
+// VolumeExecutor is the part of the Executor that manages bricks and gluster
+// volumes.
+type VolumeExecutor interface {
+	// BrickCreate makes the thin pool, LV, XFS, fstab line, mount and brick
+	// directory. On failure it tries to remove what it made on that host.
+	BrickCreate(ctx context.Context, host string, b BrickRequest) error
+	// BrickDestroy unmounts and removes a brick; it tolerates parts that are
+	// already gone, so it can be repeated. reclaimed says whether the thin
+	// pool is gone (so its space is free again).
+	BrickDestroy(ctx context.Context, host string, b BrickRequest) (reclaimed bool, err error)
+	// VolumeCreate creates, configures and starts a gluster volume.
+	VolumeCreate(ctx context.Context, host string, v VolumeRequest) error
+	// VolumeExpand adds v.Bricks to an existing volume (and rebalances when
+	// configured).
+	VolumeExpand(ctx context.Context, host string, v VolumeRequest) error
+	// VolumeDestroy stops and deletes a gluster volume; a volume that does
+	// not exist counts as destroyed.
+	VolumeDestroy(ctx context.Context, host, name string) error
 }
