@@ -2,6 +2,8 @@ package fakeexec
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +73,11 @@ func TestReplayCaptures(t *testing.T) {
 				if d := diff(jsonKeys(t, c.stdout), jsonKeys(t, r.Stdout)); d != "" {
 					t.Errorf("JSON key paths differ from the capture:\n%s", d)
 				}
+				// LV names, attributes, sizes, pools and origins match too;
+				// only the usage percentages differ.
+				if got, want := lvFields(t, normalize(r.Stdout)), lvFields(t, normalize(c.stdout)); got != want {
+					t.Errorf("LVs:\n%s\nwant:\n%s", got, want)
+				}
 			case firstLine:
 				g, _, _ := strings.Cut(r.Stdout, "\n")
 				w, _, _ := strings.Cut(c.stdout, "\n")
@@ -83,4 +90,22 @@ func TestReplayCaptures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lvFields renders the identity fields of an lvs JSON report, one LV a line.
+func lvFields(t *testing.T, out string) string {
+	t.Helper()
+	var r struct {
+		Report []struct {
+			LV []map[string]string `json:"lv"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Report) != 1 {
+		t.Fatalf("lvs JSON: %v\n%s", err, out)
+	}
+	var b strings.Builder
+	for _, lv := range r.Report[0].LV {
+		fmt.Fprintf(&b, "%s %s %s %s %s origin=%q\n", lv["lv_name"], lv["vg_name"], lv["lv_attr"], lv["lv_size"], lv["pool_lv"], lv["origin"])
+	}
+	return b.String()
 }

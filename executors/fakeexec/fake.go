@@ -53,6 +53,10 @@ type Options struct {
 	AutoDiskSizeKiB uint64
 	// Latency is added to every command, for tests of pending operations.
 	Latency time.Duration
+	// LogLimit caps the command log; the oldest records are dropped first.
+	// 0 means 100000, enough for tests and bounded for a long-running
+	// `executor: mock` server.
+	LogLimit int
 }
 
 // Fault changes the outcome of matching commands. See Fake.Inject.
@@ -278,7 +282,15 @@ func (f *Fake) ResetCommands() {
 }
 
 func (f *Fake) record(r Record) {
+	limit := f.opts.LogLimit
+	if limit <= 0 {
+		limit = 100000
+	}
 	f.mu.Lock()
+	if len(f.log) >= limit {
+		drop := max(1, limit/10)
+		f.log = append(f.log[:0], f.log[drop:]...)
+	}
 	f.log = append(f.log, r)
 	f.mu.Unlock()
 }

@@ -287,3 +287,15 @@ func BenchmarkBrickCreate(b *testing.B) {
 		}
 	}
 }
+
+func TestCommandLogLimit(t *testing.T) {
+	f := New(Options{LogLimit: 10})
+	f.AddNode("n1", "")
+	for i := 0; i < 25; i++ {
+		mustRun(t, f, "n1", fmt.Sprintf("echo %d", i))
+	}
+	recs := f.Commands()
+	if len(recs) > 10 || recs[len(recs)-1].Command != "echo 24" {
+		t.Errorf("log kept %d records, last %q", len(recs), recs[len(recs)-1].Command)
+	}
+}

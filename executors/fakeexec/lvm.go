@@ -569,6 +569,11 @@ func (v *vg) removeLV(l *lv) {
 		}
 	}
 	delete(v.byName, l.name)
+	for _, x := range v.lvs {
+		if x.origin == l.name {
+			x.origin = ""
+		}
+	}
 	if l.kind != lvThin {
 		v.allocExt -= ceilDiv(l.sizeKiB+l.metaKiB, v.extentKiB)
 	} else if p := v.byName[l.pool]; p != nil {
