@@ -21,6 +21,10 @@ type Store interface {
 	// Update runs fn in one atomic transaction; if fn returns an error nothing
 	// it wrote is kept.
 	Update(fn func(Writer) error) error
+	// Batch is Update with group commit: concurrent calls may share one
+	// transaction and one fsync. fn may run more than once, so it must only
+	// read and write through the Writer.
+	Batch(fn func(Writer) error) error
 	// Close releases the store. It waits for running transactions.
 	Close() error
 }
