@@ -54,7 +54,18 @@ type fakeAPIServer struct {
 	execs       []execRecord
 	noWebsocket bool // refuse websocket upgrades, as servers before v5 do
 	noSPDY      bool // refuse SPDY upgrades
-	running     map[int]bool
+	// execStatus, when set, answers every exec request with this status
+	// instead of upgrading, as the API server does when the container is
+	// gone or the kubelet cannot be reached.
+	execStatus *metav1.Status
+	running    map[int]bool
+	// Exec handlers outlive their HTTP request once the connection is
+	// hijacked: stop cancels them and wg waits for them at cleanup.
+	stop    context.Context
+	stopAll context.CancelFunc
+	wg      sync.WaitGroup
+	// problems are protocol errors seen by handlers, reported at cleanup.
+	problems []string
 }
 
 // fakePod is a pod and the scratch directory its commands run in.
@@ -75,8 +86,11 @@ type execRecord struct {
 
 func newFakeAPIServer(t *testing.T) *fakeAPIServer {
 	t.Helper()
+	stop, stopAll := context.WithCancel(context.Background())
 	f := &fakeAPIServer{
 		t:       t,
+		stop:    stop,
+		stopAll: stopAll,
 		token:   "fake-token-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		pods:    map[string]map[string]*fakePod{},
 		running: map[int]bool{},
@@ -95,8 +109,29 @@ func newFakeAPIServer(t *testing.T) *fakeAPIServer {
 }
 
 func (f *fakeAPIServer) close() {
+	f.stopAll()
 	f.srv.CloseClientConnections()
 	f.srv.Close()
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		f.t.Errorf("fake API server: exec handlers still running 10 s after the test")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range f.problems {
+		f.t.Errorf("fake API server: %s", p)
+	}
+}
+
+// problem records a protocol error for cleanup to report; handlers may run
+// after their test has returned, when t may no longer be used.
+func (f *fakeAPIServer) problem(format string, args ...any) {
+	f.mu.Lock()
+	f.problems = append(f.problems, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
 }
 
 // restConfig is a client configuration for the server: its address, its CA
@@ -223,6 +258,8 @@ func (f *fakeAPIServer) getPod(w http.ResponseWriter, r *http.Request) {
 
 // exec serves the exec subresource.
 func (f *fakeAPIServer) exec(w http.ResponseWriter, r *http.Request) {
+	f.wg.Add(1)
+	defer f.wg.Done()
 	ns, name := r.PathValue("ns"), r.PathValue("name")
 	p, ok := f.lookup(ns, name)
 	if !ok {
@@ -242,8 +279,12 @@ func (f *fakeAPIServer) exec(w http.ResponseWriter, r *http.Request) {
 	}
 	wantOut, wantErr := q.Get("stdout") == "true", q.Get("stderr") == "true"
 	f.mu.Lock()
-	noWS, noSPDY := f.noWebsocket, f.noSPDY
+	noWS, noSPDY, refusal := f.noWebsocket, f.noSPDY, f.execStatus
 	f.mu.Unlock()
+	if refusal != nil {
+		writeJSON(w, int(refusal.Code), refusal)
+		return
+	}
 
 	switch {
 	case websocket.IsWebSocketUpgrade(r) && !noWS:
@@ -317,7 +358,7 @@ func (f *fakeAPIServer) serveWebsocket(w http.ResponseWriter, r *http.Request, p
 
 	// The command dies with the connection; reading also answers the
 	// client's heartbeat pings.
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(f.stop)
 	defer cancel()
 	clientGone := make(chan struct{})
 	go func() {
@@ -395,18 +436,18 @@ func (f *fakeAPIServer) serveSPDY(w http.ResponseWriter, r *http.Request, p *fak
 				toClose = append(toClose, s)
 			}
 		case <-time.After(10 * time.Second):
-			f.t.Errorf("fake API server: SPDY client created %d of %d streams", got, want)
+			f.problem("SPDY client created %d of %d streams", got, want)
 			return
 		case <-conn.CloseChan():
 			return
 		}
 	}
 	if errStream == nil {
-		f.t.Errorf("fake API server: SPDY client created no error stream")
+		f.problem("SPDY client created no error stream")
 		return
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(f.stop)
 	defer cancel()
 	go func() {
 		select {

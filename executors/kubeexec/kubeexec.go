@@ -352,6 +352,8 @@ func (t *Transport) exec(ctx context.Context, host string, tg target, cmd string
 		log.WithFields(logrus.Fields{"stdout": res.Stdout, "stderr": res.Stderr}).Debug("command stopped")
 		return res, true, stopped(host, cmd, res.Stdout, runCtx.Err())
 	default:
+		// The stream failed before an exit status arrived.
+		res.ExitStatus = -1
 		return res, true, fmt.Errorf("Unable to run command on pod %v: %w", tg.pod, streamErr)
 	}
 }

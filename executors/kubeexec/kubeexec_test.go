@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/basalt-storage/basalt/executors"
 	"github.com/basalt-storage/basalt/executors/kubeexec"
@@ -534,5 +537,33 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestExecRefusedIsNotACommandError(t *testing.T) {
+	f := newFakeAPIServer(t)
+	f.addPod(testNS, "glusterfs-gone", nodeLabel("n"), "k")
+	f.mu.Lock()
+	f.execStatus = &metav1.Status{
+		TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status:   metav1.StatusFailure,
+		Code:     http.StatusInternalServerError,
+		Reason:   metav1.StatusReasonInternalError,
+		Message:  "error dialing backend: dial tcp 10.0.0.7:10250: connect: connection refused",
+	}
+	f.mu.Unlock()
+	tr := newTransport(t, f, kubeexec.Config{})
+
+	res, err := tr.Run(context.Background(), "n", []string{"true", "true"}, time.Minute)
+	var ce *executors.CommandError
+	if err == nil || errors.As(err, &ce) {
+		t.Fatalf("error = %v (%T), want a transport error, not a CommandError", err, err)
+	}
+	if !strings.HasPrefix(err.Error(), "Unable to run command on pod glusterfs-gone: ") {
+		t.Errorf("error = %q, want it to start with %q", err, "Unable to run command on pod glusterfs-gone: ")
+	}
+	t.Logf("error text: %v", err)
+	if len(res) != 1 || res[0].Command != "true" || res[0].ExitStatus != -1 {
+		t.Errorf("results = %#v, want one result for the attempted command with exit status -1 (unknown)", res)
 	}
 }
