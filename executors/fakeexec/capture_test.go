@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -103,9 +104,11 @@ func lvFields(t *testing.T, out string) string {
 	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Report) != 1 {
 		t.Fatalf("lvs JSON: %v\n%s", err, out)
 	}
-	var b strings.Builder
+	// Sorted: LVM sorts by name, and the random clone id may sort anywhere.
+	var lines []string
 	for _, lv := range r.Report[0].LV {
-		fmt.Fprintf(&b, "%s %s %s %s %s origin=%q\n", lv["lv_name"], lv["vg_name"], lv["lv_attr"], lv["lv_size"], lv["pool_lv"], lv["origin"])
+		lines = append(lines, fmt.Sprintf("%s %s %s %s %s origin=%q", lv["lv_name"], lv["vg_name"], lv["lv_attr"], lv["lv_size"], lv["pool_lv"], lv["origin"]))
 	}
-	return b.String()
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
 }

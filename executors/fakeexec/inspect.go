@@ -366,7 +366,8 @@ const mountsRoot = "/var/lib/heketi/mounts"
 // Leaks reports what brick and volume operations left behind: LVs, mounts
 // made by commands, fstab lines beyond the node's initial one, directories
 // below /var/lib/heketi/mounts/vg_<id>/ (and vg_<id> directories whose VG is
-// gone), anything under /run/gluster/snaps and running brick processes. With
+// gone), brick directories under /run/gluster/snaps/<id>/ and running brick
+// processes. With
 // host == "" it covers every node and also every gluster volume, snapshot
 // and block volume; otherwise only that node. PVs and VGs are not leaks
 // here; see DeviceLeaks.
@@ -415,7 +416,10 @@ func (n *node) leaks() []string {
 	for _, d := range n.visibleDirs() {
 		switch {
 		case strings.HasPrefix(d.Path, snapsDir+"/"):
-			out = append(out, fmt.Sprintf("%s: directory %s", n.manage, d.Path))
+			// glusterd itself leaves the empty <id> directory behind.
+			if strings.Contains(strings.TrimPrefix(d.Path, snapsDir+"/"), "/") {
+				out = append(out, fmt.Sprintf("%s: directory %s", n.manage, d.Path))
+			}
 		case strings.HasPrefix(d.Path, mountsRoot+"/"):
 			rest := strings.TrimPrefix(d.Path, mountsRoot+"/")
 			vgName, _, deeper := strings.Cut(rest, "/")
