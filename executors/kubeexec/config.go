@@ -20,8 +20,10 @@ const DefaultMaxConnections = 64
 // for running outside a cluster, and RESTConfig, for callers (tests) that
 // already hold a client configuration.
 type Config struct {
-	// Namespace holds the GlusterFS pods. Empty means the content of
-	// NamespaceFile. JSON key `namespace`, env HEKETI_KUBE_NAMESPACE.
+	// Namespace holds the GlusterFS pods. Empty means the namespace of the
+	// current context of Kubeconfig, if it names one and NamespaceFile is not
+	// set, and otherwise the content of NamespaceFile.
+	// JSON key `namespace`, env HEKETI_KUBE_NAMESPACE.
 	Namespace string `json:"namespace"`
 	// NamespaceFile is read when Namespace is empty; empty means
 	// DefaultNamespaceFile.

@@ -44,6 +44,12 @@ import (
 // directory; its output goes back on the stdout and stderr channels and the
 // outcome as a metav1.Status on the error channel. Every request must carry
 // the bearer token.
+//
+// One liberty: when the client drops an exec stream, the fake kills the
+// command's process group at once. A real container runtime may leave the
+// process running until the `timeout <N>m` prefix ends it, so on a real
+// cluster an abandoned command can outlive the transport's timeout by up to
+// a minute (or indefinitely with disable_timeout_prefix).
 type fakeAPIServer struct {
 	t     *testing.T
 	srv   *httptest.Server

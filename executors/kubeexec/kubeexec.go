@@ -117,6 +117,15 @@ func resolveNamespace(cfg Config) (string, error) {
 	if cfg.Namespace != "" {
 		return cfg.Namespace, nil
 	}
+	if cfg.NamespaceFile == "" && cfg.RESTConfig == nil && cfg.Kubeconfig != "" {
+		// Outside a cluster there is no service-account file; the
+		// kubeconfig's current context may name the namespace, as for kubectl.
+		if raw, err := clientcmd.LoadFromFile(cfg.Kubeconfig); err == nil {
+			if kc, ok := raw.Contexts[raw.CurrentContext]; ok && kc.Namespace != "" {
+				return kc.Namespace, nil
+			}
+		}
+	}
 	file := cfg.NamespaceFile
 	if file == "" {
 		file = DefaultNamespaceFile

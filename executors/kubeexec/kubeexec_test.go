@@ -480,19 +480,37 @@ contexts:
   context:
     cluster: fake
     user: basalt
+    namespace: from-kubeconfig
 current-context: basalt@fake
 `, f.srv.URL, base64.StdEncoding.EncodeToString(f.caPEM()), f.token)
 	if err := os.WriteFile(path, []byte(kubeconfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
-	tr := newTransport(t, f, kubeexec.Config{Namespace: "from-kubeconfig", Kubeconfig: path})
+	// The namespace comes from the kubeconfig's current context.
+	tr, err := kubeexec.New(kubeexec.Config{Kubeconfig: path}, nil)
+	if err != nil {
+		t.Fatalf("kubeexec.New: %v", err)
+	}
+	if tr.Namespace() != "from-kubeconfig" {
+		t.Errorf("namespace = %q, want the context's from-kubeconfig", tr.Namespace())
+	}
 	res, err := tr.Run(context.Background(), "n", []string{"echo via kubeconfig"}, time.Minute)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	if res[0].Stdout != "via kubeconfig\n" {
 		t.Errorf("stdout = %q, want %q", res[0].Stdout, "via kubeconfig\n")
+	}
+
+	// The configured namespace wins over the context's.
+	f.addPod("configured", "g", nodeLabel("n"), "k")
+	tr = newTransport(t, f, kubeexec.Config{Namespace: "configured", Kubeconfig: path})
+	if _, err := tr.Run(context.Background(), "n", []string{"true"}, time.Minute); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if rec := lastExec(t, f); rec.Namespace != "configured" {
+		t.Errorf("exec went to namespace %s, want configured", rec.Namespace)
 	}
 
 	t.Run("missing file", func(t *testing.T) {
