@@ -108,3 +108,54 @@ func TestSnapshotErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestWipefsOnPV(t *testing.T) {
+	c := newCluster(t, 1)
+	h := c.hosts[0]
+	c.makeBrick(t, 0, hexID('b', 1), hexID('b', 1))
+	ce := runFail(t, c.f, h, "wipefs --all /dev/sdb")
+	if !strings.Contains(ce.Stderr, "Device or resource busy") {
+		t.Errorf("wipefs of a PV with LVs: %q", ce.Stderr)
+	}
+	f := New(Options{})
+	f.AddNode("n1", "").AddDisk("/dev/sdb", 10<<20)
+	mustRun(t, f, "n1", deviceSetupCmds("d1", "/dev/sdb")...)
+	res := mustRun(t, f, "n1", "wipefs --all /dev/sdb")
+	if !strings.Contains(res[0].Stdout, "LVM2_member") || len(f.DeviceLeaks("n1")) != 0 {
+		t.Errorf("wipefs of an idle PV: %q, leaks %q", res[0].Stdout, f.DeviceLeaks("n1"))
+	}
+}
+
+// TestTextOutputs covers the non-XML gluster outputs Basalt's examiner and
+// humans read.
+func TestTextOutputs(t *testing.T) {
+	c := newCluster(t, 2)
+	var bricks []brickRef
+	for i := 0; i < 2; i++ {
+		bricks = append(bricks, c.makeBrick(t, i, hexID('b', i), hexID('b', i)))
+	}
+	h := c.hosts[0]
+	mustRun(t, c.f, h, glusterCLI+"volume create v "+brickArgs(bricks), glusterCLI+"volume start v")
+	tests := []struct{ cmd, want string }{
+		{glusterCLI + "peer status", "Number of Peers: 1\n\nHostname: 10.0.0.2\n"},
+		{glusterCLI + "pool list", "localhost\tConnected"},
+		{glusterCLI + "volume status v", "Status of volume: v\n"},
+		{glusterCLI + "volume list", "v\n"},
+		{glusterCLI + "volume rebalance v start", "volume rebalance: v: success: Rebalance on v has been started successfully."},
+		{glusterCLI + "volume rebalance v status", "volume rebalance: v: success"},
+		{glusterCLI + "volume info", "Type: Distribute\n"},
+		{glusterCLI + "snapshot config", "snap-max-hard-limit : 256"},
+		{"systemctl is-active glusterd", "active\n"},
+		{"/usr/sbin/lvm vgdisplay vg_" + c.devs[0], "  --- Volume group ---\n  VG Name               vg_" + c.devs[0]},
+		{"/usr/sbin/lvm lvs", "  LV "},
+		{"/usr/sbin/lvm vgs --units g vg_" + c.devs[0], "499.87g"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			res := mustRun(t, c.f, h, tt.cmd)
+			if !strings.Contains(res[0].Stdout, tt.want) {
+				t.Errorf("stdout lacks %q:\n%s", tt.want, res[0].Stdout)
+			}
+		})
+	}
+}
