@@ -103,7 +103,7 @@ func (f *Fake) glusterBlock(n *node, args []string) output {
 		if b != nil {
 			return blockFail(17, fmt.Sprintf("BLOCK with name: '%s' already EXIST", blockName))
 		}
-		nb := &blockVolume{name: blockName, volume: volName, gbid: newUUID(), ha: 1}
+		nb := &blockVolume{name: blockName, volume: volName, gbid: f.ids.uuid(), ha: 1}
 		var positional []string
 		for i := 0; i < len(opts); i++ {
 			switch opts[i] {
@@ -148,7 +148,7 @@ func (f *Fake) glusterBlock(n *node, args []string) output {
 			}
 		}
 		if nb.auth {
-			nb.password = newUUID()
+			nb.password = f.ids.uuid()
 		}
 		p.blocks[key] = nb
 		var extra string

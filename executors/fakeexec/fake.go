@@ -21,8 +21,10 @@ package fakeexec
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"regexp"
 	"sort"
 	"sync"
@@ -53,6 +55,10 @@ type Options struct {
 	AutoDiskSizeKiB uint64
 	// Latency is added to every command, for tests of pending operations.
 	Latency time.Duration
+	// Seed, when not 0, makes every generated id (PV, VG and LV uuids,
+	// node, volume, snapshot and block ids) repeatable across runs that
+	// issue the same commands in the same order.
+	Seed uint64
 	// LogLimit caps the command log; the oldest records are dropped first.
 	// 0 means 100000, enough for tests and bounded for a long-running
 	// `executor: mock` server.
@@ -109,6 +115,7 @@ type fault struct {
 // executors.Transport. Create it with New.
 type Fake struct {
 	opts Options
+	ids  *idSource
 
 	mu     sync.Mutex // guards nodes, order, faults and log
 	nodes  map[string]*node
@@ -126,7 +133,7 @@ type Fake struct {
 
 // New returns an empty Fake.
 func New(opts Options) *Fake {
-	return &Fake{opts: opts, nodes: map[string]*node{}}
+	return &Fake{opts: opts, nodes: map[string]*node{}, ids: newIDSource(opts.Seed)}
 }
 
 // AddNode adds a healthy node (glusterd up, alone in its own trusted pool)
@@ -145,7 +152,7 @@ func (f *Fake) addNode(manageHost, storageHost string, auto bool) *node {
 	if n, ok := f.nodes[manageHost]; ok {
 		return n
 	}
-	n := newNode(manageHost, storageHost, f.opts.AutoDiskSizeKiB)
+	n := newNode(manageHost, storageHost, f.opts.AutoDiskSizeKiB, f.ids)
 	n.auto = auto
 	f.nodes[manageHost] = n
 	f.order = append(f.order, n)
@@ -379,20 +386,46 @@ func sleep(ctx context.Context, d, timeout time.Duration) (timedOut bool, err er
 	return wait < d, nil
 }
 
-// newUUID returns a random RFC 4122 version 4 UUID.
-func newUUID() string {
+// idSource makes the random identifiers: crypto/rand, or a seeded
+// generator when Options.Seed is set.
+type idSource struct {
+	mu  sync.Mutex
+	rng *mrand.ChaCha8
+}
+
+func newIDSource(seed uint64) *idSource {
+	if seed == 0 {
+		return &idSource{}
+	}
+	var s [32]byte
+	binary.LittleEndian.PutUint64(s[:], seed)
+	return &idSource{rng: mrand.NewChaCha8(s)}
+}
+
+func (ids *idSource) read(b []byte) {
+	if ids == nil || ids.rng == nil {
+		_, _ = rand.Read(b)
+		return
+	}
+	ids.mu.Lock()
+	_, _ = ids.rng.Read(b)
+	ids.mu.Unlock()
+}
+
+// uuid returns an RFC 4122 version 4 UUID.
+func (ids *idSource) uuid() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	ids.read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// lvmUUID returns a random LVM-style uuid (6-4-4-4-4-4-6 alphanumerics).
-func lvmUUID() string {
+// lvm returns an LVM-style uuid (6-4-4-4-4-4-6 alphanumerics).
+func (ids *idSource) lvm() string {
 	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	var b [32]byte
-	_, _ = rand.Read(b[:])
+	ids.read(b[:])
 	out := make([]byte, 0, 38)
 	for i, c := range b {
 		switch i {

@@ -299,3 +299,18 @@ func TestCommandLogLimit(t *testing.T) {
 		t.Errorf("log kept %d records, last %q", len(recs), recs[len(recs)-1].Command)
 	}
 }
+
+func TestSeedMakesIDsRepeatable(t *testing.T) {
+	run := func(seed uint64) string {
+		f := New(Options{Seed: seed})
+		f.AddNode("n1", "").AddDisk("/dev/sdb", 10<<20)
+		res := mustRun(t, f, "n1", deviceSetupCmds("d1", "/dev/sdb")...)
+		return res[2].Stdout + res[4].Stdout
+	}
+	if a, b := run(7), run(7); a != b {
+		t.Errorf("same seed, different ids:\n%s\n%s", a, b)
+	}
+	if a, b := run(7), run(8); a == b {
+		t.Error("different seeds gave the same ids")
+	}
+}

@@ -718,7 +718,7 @@ func (c *gcli) volCreate(name string, args []string) output {
 	if msg != "" {
 		return c.failed(prefix, msg)
 	}
-	v := &volume{name: name, id: newUUID(), replica: l.replica, arbiter: l.arbiter, disperse: l.disperse,
+	v := &volume{name: name, id: c.f.ids.uuid(), replica: l.replica, arbiter: l.arbiter, disperse: l.disperse,
 		redundancy: l.redundancy, bricks: bricks, options: defaultOptions(l)}
 	if l.disperse == 0 {
 		v.redundancy = 0
@@ -1047,7 +1047,7 @@ func (c *gcli) rebalance(args []string) output {
 		if len(v.bricks)/v.leaf() < 2 {
 			return c.failed(prefix, fmt.Sprintf("Volume %s is not a distribute volume or contains only 1 brick.\nNot performing rebalance", v.name))
 		}
-		return c.success(fmt.Sprintf("%s: success: Rebalance on %s has been started successfully. Use rebalance status command to check status of the rebalance process.\nID: %s\n", prefix, v.name, newUUID()), "volRebalance", "")
+		return c.success(fmt.Sprintf("%s: success: Rebalance on %s has been started successfully. Use rebalance status command to check status of the rebalance process.\nID: %s\n", prefix, v.name, c.f.ids.uuid()), "volRebalance", "")
 	case "status", "stop":
 		return c.success(fmt.Sprintf("%s: success\n", prefix), "volRebalance", "")
 	}

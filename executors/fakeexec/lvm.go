@@ -275,7 +275,7 @@ func peStart(a lvmArgs) uint64 {
 }
 
 func (n *node) initPV(d *disk, a lvmArgs) {
-	d.pv = &pv{uuid: lvmUUID(), peStartKiB: peStart(a)}
+	d.pv = &pv{uuid: n.ids.lvm(), peStartKiB: peStart(a)}
 }
 
 func (n *node) pvcreate(a lvmArgs) output {
@@ -356,7 +356,7 @@ func (n *node) vgcreate(a lvmArgs) output {
 		return fail(5, fmt.Sprintf("  Physical volume %s is too small for a volume group.\n", devs[0]))
 	}
 	d.pv.vg = name
-	n.vgs[name] = &vg{name: name, uuid: lvmUUID(), extentKiB: ext, totalExtents: (d.sizeKiB - d.pv.peStartKiB) / ext, pvPath: d.path}
+	n.vgs[name] = &vg{name: name, uuid: n.ids.lvm(), extentKiB: ext, totalExtents: (d.sizeKiB - d.pv.peStartKiB) / ext, pvPath: d.path}
 	var out output
 	if a.flags["-q"] == 0 {
 		out.stdout = fmt.Sprintf("  Volume group \"%s\" successfully created\n", name)
@@ -505,12 +505,12 @@ func (n *node) lvcreate(a lvmArgs) output {
 			return fail(5, fmt.Sprintf("  Volume group \"%s\" has insufficient free space (%d extents): %d required.\n", vgName, free, need))
 		}
 		v.spareKiB = spare
-		v.addLV(&lv{name: poolName, kind: lvPool, sizeKiB: sizeKiB, metaKiB: metaKiB, uuid: lvmUUID(), active: true})
+		v.addLV(&lv{name: poolName, kind: lvPool, sizeKiB: sizeKiB, metaKiB: metaKiB, uuid: n.ids.lvm(), active: true})
 		if virtKiB > 0 {
 			if name == "" {
 				name = nextLVName(v)
 			}
-			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: lvmUUID(), active: true})
+			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: n.ids.lvm(), active: true})
 		} else if name == "" {
 			name = poolName
 		}
@@ -529,7 +529,7 @@ func (n *node) lvcreate(a lvmArgs) output {
 		if name == "" {
 			name = nextLVName(v)
 		}
-		v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: lvmUUID(), active: true})
+		v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: n.ids.lvm(), active: true})
 	case sizeKiB > 0:
 		if exists(name) {
 			return fail(5, fmt.Sprintf("  Logical Volume \"%s\" already exists in volume group \"%s\"\n", name, vgName))
@@ -541,7 +541,7 @@ func (n *node) lvcreate(a lvmArgs) output {
 		if name == "" {
 			name = nextLVName(v)
 		}
-		v.addLV(&lv{name: name, kind: lvLinear, sizeKiB: sizeKiB, uuid: lvmUUID(), active: true})
+		v.addLV(&lv{name: name, kind: lvLinear, sizeKiB: sizeKiB, uuid: n.ids.lvm(), active: true})
 	default:
 		return fail(3, "  Please specify either size or extents but not both.\n")
 	}

@@ -19,6 +19,7 @@ type node struct {
 	glusterdUp bool
 	autoDisk   uint64
 	auto       bool // created by Options.AutoNodes
+	ids        *idSource
 
 	disks     map[string]*disk // by path as added
 	diskOrder []*disk
@@ -142,11 +143,12 @@ var baseMounts = []string{
 
 const xfsMountOpts = "rw,noatime,nouuid,attr2,inode64,logbufs=8,logbsize=256k,sunit=512,swidth=512,noquota"
 
-func newNode(manage, storage string, autoDisk uint64) *node {
+func newNode(manage, storage string, autoDisk uint64, ids *idSource) *node {
 	n := &node{
+		ids:        ids,
 		manage:     manage,
 		storage:    storage,
-		uuid:       newUUID(),
+		uuid:       ids.uuid(),
 		glusterdUp: true,
 		autoDisk:   autoDisk,
 		disks:      map[string]*disk{},

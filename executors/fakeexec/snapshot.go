@@ -141,8 +141,8 @@ func (c *gcli) snapCreate(args []string) output {
 	if lim := c.p.snapLimit; lim > 0 && c.snapCount(volName) >= lim {
 		return c.snapFailed("create", fmt.Sprintf("The number of existing snaps has reached the effective maximum limit of %d, for the volume (%s). Please delete few snapshots before taking further snapshots.", lim, volName))
 	}
-	s := &snapshot{name: name, uuid: newUUID(), origin: volName, created: time.Now()}
-	s.volID = strings.ReplaceAll(newUUID(), "-", "")
+	s := &snapshot{name: name, uuid: c.f.ids.uuid(), origin: volName, created: time.Now()}
+	s.volID = strings.ReplaceAll(c.f.ids.uuid(), "-", "")
 	bricks, msg := c.thinBricks(v.bricks, s.volID)
 	if msg != "" {
 		return c.snapFailed("create", strings.ReplaceAll(msg, "%VOL%", volName))
@@ -189,7 +189,7 @@ func (c *gcli) thinBricks(src []*brick, id string) ([]snapBrick, string) {
 			if p.origin.fs != nil {
 				fs = p.origin.fs.clone()
 			}
-			p.vg.addLV(&lv{name: name, kind: lvThin, sizeKiB: p.origin.sizeKiB, pool: p.origin.pool, origin: p.origin.name, uuid: lvmUUID(), fs: fs})
+			p.vg.addLV(&lv{name: name, kind: lvThin, sizeKiB: p.origin.sizeKiB, pool: p.origin.pool, origin: p.origin.name, uuid: c.f.ids.lvm(), fs: fs})
 			out[i] = snapBrick{n: b.n, host: b.host, vg: p.vg.name, lv: name, mount: fmt.Sprintf("%s/%s/brick%d", snapsDir, id, i+1), subdir: p.subdir}
 			return true
 		})
@@ -276,7 +276,7 @@ func (c *gcli) clone(cloneName, snapName string) output {
 	if !s.active {
 		return c.snapFailed("clone", fmt.Sprintf("Snapshot %s is not activated", snapName))
 	}
-	id := newUUID()
+	id := c.f.ids.uuid()
 	nd := strings.ReplaceAll(id, "-", "")
 	var bricks []snapBrick
 	for i, sb := range s.bricks {
@@ -284,7 +284,7 @@ func (c *gcli) clone(cloneName, snapName string) output {
 			v := sb.n.vgs[sb.vg]
 			src := v.lv(sb.lv)
 			name := fmt.Sprintf("%s_%d", nd, i)
-			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: src.sizeKiB, pool: src.pool, origin: src.name, uuid: lvmUUID(), fs: src.fs.clone(), active: true})
+			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: src.sizeKiB, pool: src.pool, origin: src.name, uuid: c.f.ids.lvm(), fs: src.fs.clone(), active: true})
 			bricks = append(bricks, snapBrick{n: sb.n, host: sb.host, vg: v.name, lv: name, mount: fmt.Sprintf("%s/%s/brick%d", snapsDir, nd, i+1), subdir: sb.subdir})
 			return true
 		})
