@@ -76,11 +76,11 @@ func New(cfg Config, log *logrus.Entry) (*Transport, error) {
 		l.SetOutput(io.Discard)
 		log = logrus.NewEntry(l)
 	}
-	ns, err := resolveNamespace(cfg)
+	rc, err := restConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := restConfig(cfg)
+	ns, err := resolveNamespace(cfg)
 	if err != nil {
 		return nil, err
 	}
