@@ -241,11 +241,19 @@ func (t *topo) pick(set []member, arbiter bool, sz *sizer) int {
 	return best
 }
 
-// better orders candidate devices: a zone new to the set, then the zone,
+// better orders candidate devices. A node in a zone new to the set comes
+// first unless a node in a zone the set already uses has over 25% more free
+// space: zones spread while that costs little, and the nodes of small zones
+// do not fill up first and strand the space of big zones (once nodes differ
+// by a factor sets cannot drain faster, that space is lost). Then the zone,
 // node and device with the most free space, then the device id.
 func (t *topo) better(a *tdev, aZoneUsed bool, b *tdev, bZoneUsed bool) bool {
 	if aZoneUsed != bZoneUsed {
-		return !aZoneUsed
+		na, nb := t.nodes[a.node].free, t.nodes[b.node].free
+		if aZoneUsed {
+			return na/4 > nb/5
+		}
+		return nb/5 <= na/4
 	}
 	if za, zb := t.zoneFree[a.zone], t.zoneFree[b.zone]; za != zb {
 		return za > zb
