@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/basalt-storage/basalt/executors"
 	"github.com/basalt-storage/basalt/executors/cmdexec"
 	"github.com/basalt-storage/basalt/executors/fakeexec"
+	"github.com/basalt-storage/basalt/executors/kubeexec"
+	"github.com/basalt-storage/basalt/executors/sshexec"
 	"github.com/basalt-storage/basalt/server"
 	"github.com/basalt-storage/basalt/server/async"
 	"github.com/basalt-storage/basalt/server/config"
@@ -60,23 +63,56 @@ func newLogger(level string) *logrus.Entry {
 	return logrus.NewEntry(l)
 }
 
-// newExecutor builds the executor the config selects.
-func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry) (executors.Executor, error) {
+// newExecutor builds the executor the config selects. The returned close
+// function releases the transport's connections.
+func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry) (executors.Executor, func(), error) {
+	elog := log.WithField("component", "executor")
 	var transport executors.Transport
+	closeFn := func() {}
 	switch cfg.GlusterFS.Executor {
-	case "mock":
+	case "mock", "inject/mock":
 		size := uint64(cfg.MockDeviceSizeGB) * 1024 * 1024
 		fake := fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: size})
 		log.WithField("device_size_gb", cfg.MockDeviceSizeGB).Warn("using the mock executor: storage nodes are simulated in memory")
-		exec := cmdexec.New(fake, cfg.CmdExec(), log.WithField("component", "executor"))
-		if err := seedMockNodes(store, fake, exec); err != nil {
-			return nil, fmt.Errorf("mock executor: rebuilding simulated nodes from the database: %w", err)
+		exec := cmdexec.New(fake, cfg.CmdExec(), elog)
+		if err := seedMockNodes(store, fake, exec, cmdexec.NewRenderer(cfg.CmdExec())); err != nil {
+			return nil, nil, fmt.Errorf("mock executor: rebuilding simulated nodes from the database: %w", err)
 		}
-		return exec, nil
+		return exec, closeFn, nil
+	case "ssh", "inject/ssh":
+		s := cfg.GlusterFS.SSHExec
+		t, err := sshexec.New(sshexec.Config{
+			User:                  s.User,
+			Port:                  s.Port,
+			KeyFile:               s.KeyFile,
+			KnownHostsFiles:       s.KnownHostsFiles(),
+			InsecureIgnoreHostKey: s.InsecureIgnoreHostKey,
+			Sudo:                  s.Sudo,
+			MaxSessionsPerHost:    s.MaxSessionsPerHost,
+			ConnectTimeout:        s.ConnectTimeout(),
+		}, elog)
+		if err != nil {
+			return nil, nil, fmt.Errorf("glusterfs.sshexec: %w", err)
+		}
+		transport, closeFn = t, func() { _ = t.Close() }
+	case "kube", "kubernetes":
+		k := cfg.GlusterFS.KubeExec
+		t, err := kubeexec.New(kubeexec.Config{
+			Namespace:            k.Namespace,
+			Kubeconfig:           k.Kubeconfig,
+			GlusterDaemonSet:     k.GlusterDaemonSet,
+			UsePodNames:          k.UsePodNames,
+			MaxConnections:       int(k.MaxConnections),
+			DisableTimeoutPrefix: k.DisableTimeoutPrefix,
+		}, elog)
+		if err != nil {
+			return nil, nil, fmt.Errorf("glusterfs.kubeexec: %w", err)
+		}
+		transport = t
 	default:
-		return nil, fmt.Errorf("glusterfs.executor: %q is not available in this build yet", cfg.GlusterFS.Executor)
+		return nil, nil, fmt.Errorf("invalid executor: %s", cfg.GlusterFS.Executor)
 	}
-	return cmdexec.New(transport, cfg.CmdExec(), log.WithField("component", "executor")), nil
+	return cmdexec.New(transport, cfg.CmdExec(), elog), closeFn, nil
 }
 
 // serve runs the server until SIGINT or SIGTERM. prepare, when not nil, runs
@@ -102,11 +138,12 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 	}()
 	log.WithField("db", store.Path()).Info("database open")
 
-	exec, err := newExecutor(cfg, store, log)
+	exec, closeExec, err := newExecutor(cfg, store, log)
 	if err != nil {
 		return err
 	}
-	app := glusterfs.New(store, exec, glusterfs.Options{Log: log.WithField("component", "app")})
+	defer closeExec()
+	app := glusterfs.New(store, exec, glusterfs.Options{Log: log.WithField("component", "app"), Config: appConfig(cfg)})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -181,16 +218,14 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 }
 
 // seedMockNodes rebuilds the simulated nodes from the database, so that a
-// restarted mock server's nodes have the VGs its database describes. Each
-// device is set up again with the same commands a real node would get; the
-// simulated PV gets a new uuid, which is written back to the database.
-func seedMockNodes(store db.Store, fake *fakeexec.Fake, exec executors.Executor) error {
-	type dev struct {
-		host string
-		d    *db.Device
-	}
-	var devs []dev
-	err := store.View(func(rd db.Reader) error {
+// restarted mock server's nodes hold what its database describes: each
+// device's PV (with its recorded uuid) and VG, each finished volume's bricks
+// and gluster volume. It sends the same command lines real nodes get.
+// Records of unfinished operations are left to recovery.
+func seedMockNodes(store db.Store, fake *fakeexec.Fake, exec executors.Executor, r cmdexec.Renderer) error {
+	ctx := context.Background()
+	hosts := map[string][2]string{} // node id -> manage, storage
+	return store.View(func(rd db.Reader) error {
 		ids, err := rd.NodeIDs()
 		if err != nil {
 			return err
@@ -201,6 +236,7 @@ func seedMockNodes(store db.Store, fake *fakeexec.Fake, exec executors.Executor)
 				return err
 			}
 			fake.AddNode(n.ManageHost(), n.StorageHost())
+			hosts[id] = [2]string{n.ManageHost(), n.StorageHost()}
 			devIDs, err := rd.NodeDeviceIDs(id)
 			if err != nil {
 				return err
@@ -210,32 +246,82 @@ func seedMockNodes(store db.Store, fake *fakeexec.Fake, exec executors.Executor)
 				if err != nil {
 					return err
 				}
-				if d.PendingOpID == "" { // recovery decides what happens to pending ones
-					devs = append(devs, dev{n.ManageHost(), d})
+				if d.PendingOpID != "" {
+					continue
+				}
+				pv := r.PVCreate(d.Name)
+				if d.PVUUID != "" {
+					pv = strings.Replace(pv, "pvcreate -qq ", "pvcreate -qq --uuid "+d.PVUUID+" --norestorefile ", 1)
+				}
+				if _, err := fake.Run(ctx, n.ManageHost(), []string{pv, r.VGCreate(cmdexec.VGName(d.ID), d.Name)}, time.Minute); err != nil {
+					return fmt.Errorf("device %s on %s: %w", d.Name, n.ManageHost(), err)
+				}
+			}
+		}
+		volIDs, err := rd.VolumeIDs()
+		if err != nil {
+			return err
+		}
+		for _, vid := range volIDs {
+			v, err := rd.Volume(vid)
+			if err != nil {
+				return err
+			}
+			if v.PendingOpID != "" {
+				continue
+			}
+			req := executors.VolumeRequest{ID: v.ID, Name: v.Name, Options: v.Options,
+				Durability: executors.Durability{Type: string(v.Durability.Type), Replica: v.Durability.Replicate.Replica,
+					Data: v.Durability.Disperse.Data, Redundancy: v.Durability.Disperse.Redundancy}}
+			if req.Durability.Type == "replicate" && req.Durability.Replica == 0 {
+				req.Durability.Replica = 2
+			}
+			bids, err := rd.VolumeBrickIDs(vid)
+			if err != nil {
+				return err
+			}
+			for _, bid := range bids {
+				b, err := rd.Brick(bid)
+				if err != nil {
+					return err
+				}
+				h := hosts[b.NodeID]
+				br := executors.BrickRequest{ID: b.ID, DeviceID: b.DeviceID, ThinPool: b.ThinPool, LV: b.LV, Path: b.Path,
+					SizeKiB: b.SizeKiB, TpSizeKiB: b.TpSizeKiB, PoolMetadataSizeKiB: b.PoolMetadataSizeKiB, Gid: v.Gid,
+					Arbiter: b.SubType == db.BrickSubTypeArbiter}
+				if err := exec.BrickCreate(ctx, h[0], br); err != nil {
+					return fmt.Errorf("brick %s on %s: %w", b.ID, h[0], err)
+				}
+				req.Bricks = append(req.Bricks, h[1]+":"+b.Path)
+			}
+			if len(bids) > 0 {
+				first, err := rd.Brick(bids[0])
+				if err != nil {
+					return err
+				}
+				if err := exec.VolumeCreate(ctx, hosts[first.NodeID][0], req); err != nil {
+					return fmt.Errorf("volume %s: %w", v.Name, err)
 				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return err
+}
+
+// appConfig extracts the volume policy from the configuration.
+func appConfig(cfg config.Config) glusterfs.Config {
+	g := cfg.GlusterFS
+	return glusterfs.Config{
+		BrickMinSizeGB:            g.BrickMinSizeGB,
+		BrickMaxSizeGB:            g.BrickMaxSizeGB,
+		MaxBricksPerVolume:        g.MaxBricksPerVolume,
+		MaxVolumesPerCluster:      g.MaxVolumesPerCluster,
+		ZoneChecking:              g.ZoneChecking,
+		PreRequestVolumeOptions:   g.PreRequestVolumeOptions,
+		PostRequestVolumeOptions:  g.PostRequestVolumeOptions,
+		BlockHostingVolumeOptions: g.BlockHostingVolumeOptions,
+		AverageFileSizeKB:         g.AverageFileSizeKB,
+		VolumeCreateRetries:       g.OperationRetryLimits.VolumeCreate,
+		MaxInflightOperations:     int(g.MaxInflightOperations),
 	}
-	for _, x := range devs {
-		info, err := exec.DeviceSetup(context.Background(), x.host, executors.DeviceRequest{ID: x.d.ID, Name: x.d.Name})
-		if err != nil {
-			return fmt.Errorf("device %s on %s: %w", x.d.Name, x.host, err)
-		}
-		err = store.Update(func(w db.Writer) error {
-			d, err := w.Device(x.d.ID)
-			if err != nil {
-				return err
-			}
-			d.PVUUID, d.Paths = info.PVUUID, info.Paths
-			return w.PutDevice(d)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

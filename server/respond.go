@@ -109,6 +109,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		entry.Debug("request error")
 	}
+	if status == http.StatusTooManyRequests {
+		// Heketi sends no Retry-After; clients that honour it retry sooner
+		// than Heketi's 10-30 s default, and the others are unaffected.
+		w.Header().Set("Retry-After", "1")
+	}
 	http.Error(w, err.Error(), status)
 }
 

@@ -20,6 +20,10 @@ import (
 // Options configure a Server.
 type Options struct {
 	Log *logrus.Entry
+	// Auth checks JWT tokens and roles; nil serves without auth (--disable-auth).
+	Auth *middleware.JWT
+	// Admin is the admin mode (GET/POST /admin, SIGUSR2); nil starts a normal one.
+	Admin *middleware.AdminState
 }
 
 // Server routes HTTP requests to the application.
@@ -28,6 +32,8 @@ type Server struct {
 	jobs    *async.Manager
 	log     *logrus.Entry
 	handler http.Handler
+	auth    *middleware.JWT
+	admin   *middleware.AdminState
 }
 
 // New builds the server's handler tree.
@@ -35,6 +41,10 @@ func New(app *glusterfs.App, jobs *async.Manager, opts Options) *Server {
 	s := &Server{app: app, jobs: jobs, log: opts.Log}
 	if s.log == nil {
 		s.log = logrus.NewEntry(logrus.New())
+	}
+	s.auth, s.admin = opts.Auth, opts.Admin
+	if s.admin == nil {
+		s.admin = new(middleware.AdminState)
 	}
 	s.handler = s.routes()
 	return s
@@ -62,6 +72,9 @@ func (s *Server) Routes() []Route {
 		s.clusterRoutes(),
 		s.nodeRoutes(),
 		s.deviceRoutes(),
+		s.volumeRoutes(),
+		s.adminRoutes(),
+		s.loggingRoutes(),
 	} {
 		table = append(table, part...)
 	}

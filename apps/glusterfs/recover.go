@@ -24,7 +24,12 @@ type RecoveryReport struct {
 //   - node add: detach the node if its probe may have run, drop the records;
 //   - node delete: detach (errors ignored, as in Heketi) and drop the records;
 //   - device add: tear down what setup may have created, drop the records;
-//   - device delete: tear down (forced) and drop the records.
+//   - device delete: tear down (forced) and drop the records;
+//   - volume create: delete the gluster volume if its creation was started,
+//     destroy the planned bricks, drop the records, give the space back;
+//   - volume delete: finish it (delete the gluster volume, destroy bricks);
+//   - volume expand: if gluster already has every new brick, finish it;
+//     otherwise destroy the new bricks and drop them.
 //
 // Operation types this version cannot repair are kept and marked stale.
 func (a *App) Recover(ctx context.Context) (*RecoveryReport, error) {
@@ -60,6 +65,12 @@ func (a *App) Recover(ctx context.Context) (*RecoveryReport, error) {
 			done, rerr = "rolled back", a.recoverDeviceAdd(ctx, op)
 		case db.OpDeleteDevice:
 			done, rerr = "completed", a.recoverDeviceDelete(ctx, op)
+		case db.OpCreateVolume:
+			done, rerr = "rolled back", a.recoverVolumeCreate(ctx, op)
+		case db.OpDeleteVolume:
+			done, rerr = "completed", a.recoverVolumeDelete(ctx, op)
+		case db.OpExpandVolume:
+			done, rerr = a.recoverVolumeExpand(ctx, op)
 		default:
 			log.Warn("pending operation of a type this version cannot repair; marking it stale")
 			op.Status = db.OpStatusStale
@@ -214,4 +225,104 @@ func (a *App) dropOp(id string) error {
 		}
 		return nil
 	})
+}
+
+// opBricks reads the bricks an operation marked, and the volume.
+func (a *App) opVolume(op *db.PendingOp, change db.ChangeType) (*db.Volume, []*db.Brick, error) {
+	volID, err := actionID(op, change)
+	if err != nil {
+		return nil, nil, err
+	}
+	var vol *db.Volume
+	var bricks []*db.Brick
+	err = a.store.View(func(r db.Reader) error {
+		v, err := r.Volume(volID)
+		if err != nil {
+			return err
+		}
+		vol = v
+		all, err := volumeBricks(r, volID)
+		if err != nil {
+			return err
+		}
+		for _, b := range all {
+			if b.PendingOpID == op.ID {
+				bricks = append(bricks, b)
+			}
+		}
+		return nil
+	})
+	return vol, bricks, err
+}
+
+func (a *App) recoverVolumeCreate(ctx context.Context, op *db.PendingOp) error {
+	vol, bricks, err := a.opVolume(op, db.ChangeAddVolume)
+	if errs.Is(err, errs.NotFound) {
+		return a.dropOp(op.ID)
+	}
+	if err != nil {
+		return err
+	}
+	placed := &volumePlacement{clusterID: vol.ClusterID, bricks: bricks}
+	if err := a.rollbackBricks(ctx, op, placed, stepStarted(op, stepVolume), vol); err != nil {
+		return err
+	}
+	return a.forgetVolume(vol.ID, op.ID)
+}
+
+func (a *App) recoverVolumeDelete(ctx context.Context, op *db.PendingOp) error {
+	vol, bricks, err := a.opVolume(op, db.ChangeDeleteVolume)
+	if errs.Is(err, errs.NotFound) {
+		return a.dropOp(op.ID)
+	}
+	if err != nil {
+		return err
+	}
+	op.Steps = nil
+	if err := a.destroyGlusterVolume(ctx, vol); err != nil {
+		return err
+	}
+	return a.finishVolumeDelete(ctx, vol, bricks, op)
+}
+
+func (a *App) recoverVolumeExpand(ctx context.Context, op *db.PendingOp) (string, error) {
+	vol, bricks, err := a.opVolume(op, db.ChangeExpandVolume)
+	if errs.Is(err, errs.NotFound) {
+		return "rolled back", a.dropOp(op.ID)
+	}
+	if err != nil {
+		return "", err
+	}
+	delta := 0
+	for _, act := range op.Actions {
+		if act.Change == db.ChangeExpandVolume {
+			delta = act.Delta
+		}
+	}
+	placed := &volumePlacement{clusterID: vol.ClusterID, bricks: bricks}
+	if stepStarted(op, stepAddBricks) && len(bricks) > 0 {
+		// add-brick may have run: ask gluster before destroying anything.
+		hosts, err := a.brickHosts(bricks)
+		if err != nil {
+			return "", err
+		}
+		have, exists, err := a.exec.VolumeBricks(ctx, hosts[bricks[0].NodeID].manage, vol.Name)
+		if err != nil {
+			return "", err
+		}
+		in := map[string]bool{}
+		for _, h := range have {
+			in[h] = true
+		}
+		all := exists
+		for _, b := range bricks {
+			if !in[hosts[b.NodeID].storage+":"+b.Path] {
+				all = false
+			}
+		}
+		if all {
+			return "completed", a.finalizeExpand(vol.ID, op, delta)
+		}
+	}
+	return "rolled back", a.rollbackExpand(ctx, vol, op, placed)
 }

@@ -174,3 +174,30 @@ func stdoutOf(res []executors.Result) string {
 	}
 	return res[len(res)-1].Stdout
 }
+
+// VolumeBricks runs `gluster --mode=script --timeout=600 volume info <name> --xml`
+// and returns the volume's bricks in order. A missing volume (which gluster
+// reports with exit 0 and opRet -1) gives exists=false.
+func (e *Executor) VolumeBricks(ctx context.Context, host, name string) ([]string, bool, error) {
+	res, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeInfo(name))
+	if err != nil {
+		return nil, false, err
+	}
+	vols, err := ParseVolumeInfo(stdoutOf(res))
+	if IsVolumeNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	for _, v := range vols {
+		if v.Name == name {
+			out := make([]string, 0, len(v.Bricks))
+			for _, b := range v.Bricks {
+				out = append(out, b.Name)
+			}
+			return out, true, nil
+		}
+	}
+	return nil, false, nil
+}

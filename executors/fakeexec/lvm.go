@@ -172,7 +172,7 @@ func (a lvmArgs) flag(names ...string) bool {
 
 // lvmValued lists options that take a value.
 var lvmValued = map[string]bool{
-	"-o": true, "--options": true, "--reportformat": true, "--units": true, "--metadatasize": true,
+	"-o": true, "--options": true, "--reportformat": true, "--units": true, "--metadatasize": true, "--uuid": true,
 	"--dataalignment": true, "--physicalextentsize": true, "-s": true, "--autobackup": true, "-A": true,
 	"--poolmetadatasize": true, "--chunksize": true, "--size": true, "-L": true, "--thin": true,
 	"-T": true, "--virtualsize": true, "-V": true, "--name": true, "-n": true, "--select": true,
@@ -274,8 +274,14 @@ func peStart(a lvmArgs) uint64 {
 	return 1024
 }
 
+// initPV writes a PV label; `--uuid <uuid>` (as used with --norestorefile
+// to recreate a known PV) sets its uuid instead of a new one.
 func (n *node) initPV(d *disk, a lvmArgs) {
-	d.pv = &pv{uuid: n.ids.lvm(), peStartKiB: peStart(a)}
+	uuid, ok := a.opt("--uuid")
+	if !ok || uuid == "" {
+		uuid = n.ids.lvm()
+	}
+	d.pv = &pv{uuid: uuid, peStartKiB: peStart(a)}
 }
 
 func (n *node) pvcreate(a lvmArgs) output {

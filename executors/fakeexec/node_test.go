@@ -414,3 +414,15 @@ func contains(list []string, s string) bool {
 }
 
 var _ = executors.Result{}
+
+func TestPVCreateWithGivenUUID(t *testing.T) {
+	f := New(Options{AutoNodes: true, AutoDiskSizeKiB: 4 << 20})
+	const uuid = "AbCdEf-1234-5678-9abc-defg-hijk-lmnopq"
+	if _, err := f.Run(t.Context(), "h1", []string{"/usr/sbin/lvm pvcreate -qq --uuid " + uuid + " --norestorefile --metadatasize=128M --dataalignment=256K '/dev/sdb'"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	pvs := f.Node("h1").Snapshot().PVs
+	if len(pvs) != 1 || pvs[0].UUID != uuid {
+		t.Fatalf("expected one PV with uuid %s, got %+v", uuid, pvs)
+	}
+}

@@ -213,6 +213,11 @@ func TestBinaryServesAndStopsCleanly(t *testing.T) {
 	if status != 204 {
 		t.Fatalf("device add: expected 204, got %d %q", status, body)
 	}
+	status, vh, body := p.call(t, "POST", "/volumes", `{"size":5}`)
+	if status != 303 {
+		t.Fatalf("volume create: expected 303, got %d %q", status, body)
+	}
+	volPath := vh.Get("Location")
 	status, _, before := p.call(t, "GET", nodePath, "")
 	if status != 200 || !strings.Contains(before, `"name":"/dev/sdb"`) {
 		t.Fatalf("node info: %d %q", status, before)
@@ -239,6 +244,23 @@ func TestBinaryServesAndStopsCleanly(t *testing.T) {
 	status, _, after := p2.call(t, "GET", nodePath, "")
 	if status != 200 || after != before {
 		t.Fatalf("node info after restart:\nexpected %s\ngot %d %s", before, status, after)
+	}
+	// The mock executor rebuilt its simulated nodes from the database, so the
+	// device can still be torn down after the restart.
+	var node struct{ Devices []struct{ ID string } }
+	_ = json.Unmarshal([]byte(after), &node)
+	dev := "/devices/" + node.Devices[0].ID
+	// The volume's bricks and gluster volume were rebuilt too: it deletes cleanly.
+	if status, _, body := p2.call(t, "DELETE", volPath, ""); status != 204 {
+		t.Fatalf("volume delete after restart: expected 204, got %d %q", status, body)
+	}
+	for _, st := range []string{"offline", "failed"} {
+		if status, _, body := p2.call(t, "POST", dev+"/state", `{"state":"`+st+`"}`); status != 204 {
+			t.Fatalf("device %s: expected 204, got %d %q", st, status, body)
+		}
+	}
+	if status, _, body := p2.call(t, "DELETE", dev, ""); status != 204 {
+		t.Fatalf("device delete after restart: expected 204, got %d %q", status, body)
 	}
 	p2.stop(t)
 }

@@ -5,7 +5,9 @@ package functional
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -29,30 +31,37 @@ const diskKiB = 10 * 1024 * 1024
 
 // env is one running Basalt stack.
 type env struct {
-	t      *testing.T
-	dir    string
-	store  *db.BoltStore
-	fake   *fakeexec.Fake
-	app    *glusterfs.App
-	jobs   *async.Manager
-	srv    *httptest.Server
-	client *http.Client
+	t       *testing.T
+	cfg     glusterfs.Config
+	crashed []*async.Manager // job runners abandoned by crash(), drained at cleanup
+	dir     string
+	store   *db.BoltStore
+	fake    *fakeexec.Fake
+	app     *glusterfs.App
+	jobs    *async.Manager
+	srv     *httptest.Server
+	client  *http.Client
 }
 
-type envOption func(*fakeexec.Options)
+type envOption func(*fakeexec.Options, *glusterfs.Config)
 
 func withLatency(d time.Duration) envOption {
-	return func(o *fakeexec.Options) { o.Latency = d }
+	return func(o *fakeexec.Options, _ *glusterfs.Config) { o.Latency = d }
+}
+
+func withAppConfig(f func(*glusterfs.Config)) envOption {
+	return func(_ *fakeexec.Options, c *glusterfs.Config) { f(c) }
 }
 
 // newEnv starts a stack on a fresh database.
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	fo := fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: diskKiB}
+	var cfg glusterfs.Config
 	for _, o := range opts {
-		o(&fo)
+		o(&fo, &cfg)
 	}
-	e := &env{t: t, dir: t.TempDir(), fake: fakeexec.New(fo)}
+	e := &env{t: t, dir: t.TempDir(), fake: fakeexec.New(fo), cfg: cfg}
 	e.start()
 	t.Cleanup(e.stop)
 	return e
@@ -74,7 +83,10 @@ func (e *env) start() {
 	e.store = store
 	log := testLog()
 	exec := cmdexec.New(e.fake, cmdexec.DefaultConfig(), log)
-	e.app = glusterfs.New(store, exec, glusterfs.Options{Log: log})
+	e.app = glusterfs.New(store, exec, glusterfs.Options{Log: log, Config: e.cfg})
+	if _, err := e.app.Recover(e.t.Context()); err != nil {
+		e.t.Fatalf("recover: %v", err)
+	}
 	e.jobs = async.New(async.Options{MaxRunning: 8, Logger: log})
 	e.srv = httptest.NewServer(server.New(e.app, e.jobs, server.Options{Log: log}).Handler())
 	e.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -82,12 +94,30 @@ func (e *env) start() {
 
 // stop shuts the stack down cleanly; it may be called more than once.
 func (e *env) stop() {
+	for _, j := range e.crashed {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		_ = j.Shutdown(ctx)
+		cancel()
+	}
+	e.crashed = nil
 	if e.srv == nil {
 		return
 	}
 	e.srv.Close()
 	_ = e.jobs.Shutdown(e.t.Context())
 	_ = e.store.Close()
+	e.srv = nil
+}
+
+// crash stops serving and closes the database without letting running jobs
+// finish, as a killed process would; the abandoned jobs stay blocked in the
+// fake nodes until cleanup. Call start to come back up.
+func (e *env) crash() {
+	e.srv.Close()
+	if err := e.store.Close(); err != nil {
+		e.t.Fatalf("close db: %v", err)
+	}
+	e.crashed = append(e.crashed, e.jobs)
 	e.srv = nil
 }
 
@@ -256,4 +286,55 @@ func (e *env) hasVG(host, vg string) bool {
 		}
 	}
 	return false
+}
+
+// topology creates a cluster of n nodes (zone i for node i) with the given
+// device names on each, and returns the cluster id and node ids.
+func (e *env) topology(n int, devices ...string) (string, []string) {
+	e.t.Helper()
+	c := e.mustCreateCluster()
+	var nodes []string
+	for i := 1; i <= n; i++ {
+		id := e.mustAddNode(c, fmt.Sprintf("n%d.example.com", i), fmt.Sprintf("10.0.0.%d", i), i)
+		for _, d := range devices {
+			e.mustAddDevice(id, d)
+		}
+		nodes = append(nodes, id)
+	}
+	return c, nodes
+}
+
+// hosts returns the manage hostnames topology() uses for n nodes.
+func hosts(n int) []string {
+	var out []string
+	for i := 1; i <= n; i++ {
+		out = append(out, fmt.Sprintf("n%d.example.com", i))
+	}
+	return out
+}
+
+// assertNoLeaks fails if any fake node holds a brick LV, mount, fstab line,
+// brick directory or gluster volume.
+func (e *env) assertNoLeaks(n int) {
+	e.t.Helper()
+	for _, h := range hosts(n) {
+		if l := e.fake.Leaks(h); len(l) > 0 {
+			e.t.Errorf("leaks on %s: %v", h, l)
+		}
+	}
+	if l := e.fake.Leaks(""); len(l) > 0 {
+		e.t.Errorf("cluster-wide leaks: %v", l)
+	}
+}
+
+// freeSpace returns every device's free KiB from the API, by device id.
+func (e *env) freeSpace(nodes []string) map[string]uint64 {
+	e.t.Helper()
+	out := map[string]uint64{}
+	for _, n := range nodes {
+		for _, d := range e.nodeInfo(n).Devices {
+			out[d.ID] = d.Storage.Free
+		}
+	}
+	return out
 }
