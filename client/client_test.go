@@ -313,7 +313,7 @@ func TestParseRetryAfter(t *testing.T) {
 // jobServer is a fake server whose async calls go through a scripted queue.
 type jobServer struct {
 	*httptest.Server
-	pending int32        // pending polls before the final answer
+	pending int32 // pending polls before the final answer
 	final   func(w http.ResponseWriter, r *http.Request)
 	polls   atomic.Int32
 }

@@ -1,0 +1,253 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/basalt-storage/basalt/apps/glusterfs"
+	"github.com/basalt-storage/basalt/client"
+	"github.com/basalt-storage/basalt/client/api"
+	"github.com/basalt-storage/basalt/db"
+	"github.com/basalt-storage/basalt/executors/cmdexec"
+	"github.com/basalt-storage/basalt/executors/fakeexec"
+	"github.com/basalt-storage/basalt/server"
+	"github.com/basalt-storage/basalt/server/async"
+)
+
+// startServer runs the real Basalt stack in process (bbolt file in a temp
+// directory, fake storage nodes behind cmdexec) with auth off, and returns
+// a client for it.
+func startServer(t *testing.T, latency time.Duration) *client.Client {
+	t.Helper()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	entry := logrus.NewEntry(log)
+	store, err := db.Open(filepath.Join(t.TempDir(), "heketi.db"), db.Options{})
+	if err != nil {
+		t.Fatalf("open db: %v", err)
+	}
+	fake := fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: 10 * 1024 * 1024, Latency: latency})
+	app := glusterfs.New(store, cmdexec.New(fake, cmdexec.DefaultConfig(), entry), glusterfs.Options{Log: entry})
+	jobs := async.New(async.Options{MaxRunning: 8, Logger: entry})
+	srv := httptest.NewServer(server.New(app, jobs, server.Options{Log: entry}).Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		_ = jobs.Shutdown(context.Background())
+		_ = store.Close()
+	})
+	c, err := client.NewNoAuth(srv.URL, client.WithPollDelay(2*time.Millisecond), client.WithRetry(2, time.Millisecond, 2*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// wantError checks that err is a *client.Error with the given status and text.
+func wantError(t *testing.T, what string, err error, status int, text string) {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) || e.StatusCode != status || e.Message != text {
+		t.Fatalf("%s: expected *client.Error %d %q, got %#v", what, status, text, err)
+	}
+}
+
+// TestRealServerLifecycle drives a cluster, node and device through their
+// whole life against the real server, including async polling and tags.
+func TestRealServerLifecycle(t *testing.T) {
+	c := startServer(t, 20*time.Millisecond)
+	ctx := t.Context()
+
+	if err := c.Hello(ctx); err != nil {
+		t.Fatalf("hello: %v", err)
+	}
+	cl, err := c.ClusterCreate(ctx, &api.ClusterCreateRequest{ClusterFlags: api.ClusterFlags{Block: true, File: true}})
+	if err != nil {
+		t.Fatalf("cluster create: %v", err)
+	}
+	if len(cl.ID) != 32 || !cl.Block || !cl.File || cl.Nodes == nil || cl.Volumes == nil {
+		t.Fatalf("cluster create: expected a 32-hex id, both flags and empty lists, got %+v", cl)
+	}
+	list, err := c.ClusterList(ctx)
+	if err != nil || len(list.Clusters) != 1 || list.Clusters[0] != cl.ID {
+		t.Fatalf("cluster list: expected [%s], got %+v, %v", cl.ID, list, err)
+	}
+	if err := c.ClusterSetFlags(ctx, cl.ID, &api.ClusterSetFlagsRequest{ClusterFlags: api.ClusterFlags{File: true}}); err != nil {
+		t.Fatalf("cluster set flags: %v", err)
+	}
+	if info, err := c.ClusterInfo(ctx, cl.ID); err != nil || info.Block || !info.File {
+		t.Fatalf("cluster info after set flags: expected block false, file true, got %+v, %v", info, err)
+	}
+
+	var nodes []*api.NodeInfoResponse
+	for i, host := range []string{"n1.example.com", "n2.example.com", "n3.example.com"} {
+		n, err := c.NodeAdd(ctx, &api.NodeAddRequest{
+			Zone: i + 1, ClusterID: cl.ID,
+			Hostnames: api.HostAddresses{Manage: []string{host}, Storage: []string{"10.0.0." + string(rune('1'+i))}},
+			Tags:      map[string]string{"rack": "r1"},
+		})
+		if err != nil {
+			t.Fatalf("node add %s: %v", host, err)
+		}
+		if n.Hostnames.Manage[0] != host || n.ClusterID != cl.ID || n.State != api.EntryStateOnline || n.Tags["rack"] != "r1" {
+			t.Fatalf("node add %s: unexpected node %+v", host, n)
+		}
+		nodes = append(nodes, n)
+	}
+	_, err = c.NodeAdd(ctx, &api.NodeAddRequest{Zone: 1, ClusterID: cl.ID,
+		Hostnames: api.HostAddresses{Manage: []string{"n1.example.com"}, Storage: []string{"10.0.0.9"}}})
+	if client.StatusCode(err) != http.StatusConflict || !strings.HasPrefix(err.Error(), "Hostname n1.example.com already used by node with id ") {
+		t.Fatalf("duplicate node: expected 409 Hostname ... already used, got %v", err)
+	}
+
+	n1 := nodes[0].ID
+	if err := c.NodeSetTags(ctx, n1, &api.TagsChangeRequest{Change: api.UpdateTags, Tags: map[string]string{"zone": "a"}}); err != nil {
+		t.Fatalf("node tags: %v", err)
+	}
+	if err := c.NodeSetTags(ctx, n1, &api.TagsChangeRequest{Change: api.DeleteTags, Tags: map[string]string{"rack": ""}}); err != nil {
+		t.Fatalf("node tags delete: %v", err)
+	}
+	if n, err := c.NodeInfo(ctx, n1); err != nil || len(n.Tags) != 1 || n.Tags["zone"] != "a" {
+		t.Fatalf("node tags: expected {zone:a}, got %+v, %v", n, err)
+	}
+
+	if err := c.DeviceAdd(ctx, &api.DeviceAddRequest{Device: api.Device{Name: "/dev/sdb"}, NodeID: n1}); err != nil {
+		t.Fatalf("device add: %v", err)
+	}
+	n, err := c.NodeInfo(ctx, n1)
+	if err != nil || len(n.DevicesInfo) != 1 {
+		t.Fatalf("node info after device add: expected 1 device, got %+v, %v", n, err)
+	}
+	dev := n.DevicesInfo[0].ID
+	d, err := c.DeviceInfo(ctx, dev)
+	if err != nil || d.Name != "/dev/sdb" || d.Storage.Total == 0 || d.State != api.EntryStateOnline {
+		t.Fatalf("device info: unexpected %+v, %v", d, err)
+	}
+	if err := c.DeviceSetTags(ctx, dev, &api.TagsChangeRequest{Change: api.SetTags, Tags: map[string]string{"disk": "ssd"}}); err != nil {
+		t.Fatalf("device tags: %v", err)
+	}
+	if err := c.DeviceResync(ctx, dev); err != nil {
+		t.Fatalf("device resync: %v", err)
+	}
+	err = c.DeviceDelete(ctx, dev)
+	wantError(t, "delete online device", err, http.StatusBadRequest, "device: "+dev+" is not in failed state")
+	for _, s := range []api.EntryState{api.EntryStateOffline, api.EntryStateFailed} {
+		if err := c.DeviceState(ctx, dev, &api.StateRequest{State: s}); err != nil {
+			t.Fatalf("device state %s: %v", s, err)
+		}
+	}
+	if err := c.DeviceDeleteWithOptions(ctx, dev, &api.DeviceDeleteOptions{ForceForget: false}); err != nil {
+		t.Fatalf("device delete: %v", err)
+	}
+	_, err = c.DeviceInfo(ctx, dev)
+	wantError(t, "deleted device", err, http.StatusNotFound, "Id not found")
+
+	err = c.ClusterDelete(ctx, cl.ID)
+	if client.StatusCode(err) != http.StatusConflict {
+		t.Fatalf("delete cluster with nodes: expected 409, got %v", err)
+	}
+	for _, n := range nodes {
+		for _, s := range []api.EntryState{api.EntryStateOffline, api.EntryStateOnline} {
+			if err := c.NodeState(ctx, n.ID, &api.StateRequest{State: s}); err != nil {
+				t.Fatalf("node state %s: %v", s, err)
+			}
+		}
+		if err := c.NodeDelete(ctx, n.ID); err != nil {
+			t.Fatalf("node delete: %v", err)
+		}
+	}
+	if err := c.ClusterDelete(ctx, cl.ID); err != nil {
+		t.Fatalf("cluster delete: %v", err)
+	}
+	if list, err := c.ClusterList(ctx); err != nil || len(list.Clusters) != 0 {
+		t.Fatalf("cluster list after delete: expected [], got %+v, %v", list, err)
+	}
+}
+
+// TestRealServerErrors checks that the server's error texts surface as
+// *client.Error with the right status.
+func TestRealServerErrors(t *testing.T) {
+	c := startServer(t, 0)
+	ctx := t.Context()
+	cl, err := c.ClusterCreate(ctx, &api.ClusterCreateRequest{ClusterFlags: api.ClusterFlags{Block: true, File: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const missing = "0123456789abcdef0123456789abcdef"
+	host := api.HostAddresses{Manage: []string{"n1.example.com"}, Storage: []string{"10.0.0.1"}}
+	tests := []struct {
+		name   string
+		call   func() error
+		status int
+		text   string
+	}{
+		{"cluster info", func() error { _, err := c.ClusterInfo(ctx, missing); return err }, 404, "Id not found"},
+		{"cluster delete", func() error { return c.ClusterDelete(ctx, missing) }, 404, "Id not found"},
+		{"node info", func() error { _, err := c.NodeInfo(ctx, missing); return err }, 404, "Id not found"},
+		{"device info", func() error { _, err := c.DeviceInfo(ctx, missing); return err }, 404, "Id not found"},
+		{"node add, unknown cluster", func() error {
+			_, err := c.NodeAdd(ctx, &api.NodeAddRequest{Zone: 1, ClusterID: missing, Hostnames: host})
+			return err
+		}, 404, "Cluster id does not exist"},
+		{"node add, zone blank", func() error {
+			_, err := c.NodeAdd(ctx, &api.NodeAddRequest{ClusterID: cl.ID, Hostnames: host})
+			return err
+		}, 400, "validation failed: zone: cannot be blank."},
+		{"node add, bad cluster id", func() error {
+			_, err := c.NodeAdd(ctx, &api.NodeAddRequest{Zone: 1, ClusterID: "xyz", Hostnames: host})
+			return err
+		}, 400, "validation failed: cluster: xyz is not a valid UUID."},
+		{"node add, no body", func() error { _, err := c.NodeAdd(ctx, nil); return err }, 422, "request unable to be parsed"},
+		{"device add, unknown node", func() error {
+			return c.DeviceAdd(ctx, &api.DeviceAddRequest{Device: api.Device{Name: "/dev/sdb"}, NodeID: missing})
+		}, 404, "Node id does not exist"},
+		{"node state, bad state", func() error {
+			return c.NodeState(ctx, missing, &api.StateRequest{State: "bogus"})
+		}, 400, "validation failed: state: bogus is not valid state."},
+		{"tags, bad change type", func() error {
+			return c.NodeSetTags(ctx, missing, &api.TagsChangeRequest{Change: "swap", Tags: map[string]string{}})
+		}, 400, "validation failed: change_type: must be a valid value."},
+		{"non-hex id", func() error { _, err := c.ClusterInfo(ctx, "zzz"); return err }, 404, "Invalid path or request"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, tc.name, tc.call(), tc.status, tc.text)
+		})
+	}
+}
+
+// TestRealServerTopology checks TopologyInfo against the real server.
+func TestRealServerTopology(t *testing.T) {
+	c := startServer(t, 0)
+	ctx := t.Context()
+	cl, err := c.ClusterCreate(ctx, &api.ClusterCreateRequest{ClusterFlags: api.ClusterFlags{Block: true, File: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, host := range []string{"n1.example.com", "n2.example.com"} {
+		n, err := c.NodeAdd(ctx, &api.NodeAddRequest{Zone: 1, ClusterID: cl.ID,
+			Hostnames: api.HostAddresses{Manage: []string{host}, Storage: []string{"10.0.1." + string(rune('1'+i))}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.DeviceAdd(ctx, &api.DeviceAddRequest{Device: api.Device{Name: "/dev/sdb"}, NodeID: n.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	topo, err := c.TopologyInfo(ctx)
+	if err != nil {
+		t.Fatalf("topology: %v", err)
+	}
+	if len(topo.ClusterList) != 1 || topo.ClusterList[0].ID != cl.ID || len(topo.ClusterList[0].Nodes) != 2 ||
+		len(topo.ClusterList[0].Nodes[0].DevicesInfo) != 1 || topo.ClusterList[0].Volumes == nil {
+		t.Fatalf("topology: expected one cluster with 2 nodes of 1 device each, got %+v", topo)
+	}
+}
