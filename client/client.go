@@ -43,6 +43,7 @@ const (
 // Client talks to one Heketi-compatible server. It is safe for concurrent use.
 type Client struct {
 	base      string // scheme://host[:port][/prefix], no trailing slash
+	host      string // host[:port] of base: tokens are only sent there
 	user      string
 	key       []byte
 	auth      bool
@@ -160,6 +161,7 @@ func newClient(server string, opts []Option) (*Client, error) {
 	}
 	return &Client{
 		base:       strings.TrimRight(u.String(), "/"),
+		host:       u.Host,
 		hc:         hc,
 		userAgent:  o.userAgent,
 		retryCount: o.retryCount,

@@ -614,3 +614,24 @@ func TestTextCalls(t *testing.T) {
 	_, err = c.BlockVolumeList(ctx)
 	check("unknown route", fmt.Sprint(StatusCode(err), " ", err), "404 Invalid path or request")
 }
+
+// TestRedirectToOtherHost checks that a redirect to another host is followed
+// without sending the token there.
+func TestRedirectToOtherHost(t *testing.T) {
+	var auth atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth.Store(r.Header.Get("Authorization"))
+		fmt.Fprintln(w, `{"clusters":[]}`)
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/clusters", http.StatusFound)
+	}))
+	defer srv.Close()
+	if _, err := newTestClient(t, srv.URL).ClusterList(t.Context()); err != nil {
+		t.Fatalf("expected the redirect to be followed, got %v", err)
+	}
+	if h, _ := auth.Load().(string); h != "" {
+		t.Fatalf("expected no token sent to another host, got %q", h)
+	}
+}

@@ -116,7 +116,9 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, body
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
-	if c.auth {
+	// A redirect to another host gets no token: credentials stay with the
+	// server the client was made for.
+	if c.auth && req.URL.Host == c.host {
 		tok, err := c.token(method, req.URL.Path, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("sign token: %w", err)
