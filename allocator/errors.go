@@ -81,6 +81,8 @@ type PlacementError struct {
 	Devices        DeviceCounts `json:"devices"`
 	// Detail is the human explanation that follows Reason in Error().
 	Detail string `json:"detail,omitempty"`
+
+	union int // distinct nodes (zones) with room for either role
 }
 
 // Error returns Reason followed by the explanation.

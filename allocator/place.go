@@ -54,7 +54,6 @@ type placer struct {
 	members []member
 	picks   []int
 	orders  [][]int
-	union   int // distinct nodes (zones) with room for either role, from diagnose
 }
 
 func newPlacer(t *topo, sh shape, factor float64) *placer {
@@ -148,7 +147,8 @@ func (p *placer) attempt(n int, brick, arbSize uint64) (*Plan, *PlacementError) 
 	return plan, nil
 }
 
-// diagnose explains why a set of the given sizes does not fit now.
+// diagnose counts why a set of the given sizes does not fit now; headline
+// turns the counts into words.
 func (p *placer) diagnose(data, arb *sizer) *PlacementError {
 	t, sh := p.t, p.sh
 	pe := &PlacementError{Reason: textNoSpace, ClusterID: t.clusterID, SetSize: sh.k, Need: sh.k,
@@ -218,8 +218,7 @@ func (p *placer) diagnose(data, arb *sizer) *PlacementError {
 	if sh.arbIdx >= 0 && pe.FoundArbiter == 0 && pe.Found >= sh.k-1 {
 		pe.Constraint = ConstraintArbiter
 	}
-	p.union = union
-	pe.Detail = p.headline(pe, union)
+	pe.union = union
 	return pe
 }
 
@@ -318,6 +317,7 @@ func Place(c Cluster, req Request) (*Plan, error) {
 	// A set that cannot be formed even with the smallest brick fails for
 	// every set count: say so directly.
 	if pe := p.diagnose(newSizer(0, factor), newSizer(0, factor)); !p.formable(pe) {
+		pe.Detail = p.headline(pe, pe.union)
 		return nil, pe.asError()
 	}
 
@@ -377,7 +377,7 @@ func (p *placer) formable(pe *PlacementError) bool {
 	if p.sh.arbIdx < 0 {
 		return pe.Found >= p.sh.k
 	}
-	return pe.Found >= p.sh.k-1 && pe.FoundArbiter >= 1 && p.union >= p.sh.k
+	return pe.Found >= p.sh.k-1 && pe.FoundArbiter >= 1 && pe.union >= p.sh.k
 }
 
 // stop finishes the explanation of a generator stop.
@@ -395,9 +395,9 @@ func (p *placer) stop(pe, best *PlacementError, first, tried int, why string) er
 	pe.ArbiterSizeKiB, pe.ArbiterSpaceKiB = best.ArbiterSizeKiB, best.ArbiterSpaceKiB
 	pe.Need, pe.Found, pe.FoundArbiter, pe.LargestFreeKiB, pe.Devices = best.Need, best.Found, best.FoundArbiter, best.LargestFreeKiB, best.Devices
 	pe.Constraint = best.Constraint
-	closest := best.Detail
+	closest := p.headline(best, best.union)
 	if best.SetCount > 1 {
-		closest = fmt.Sprintf("as %d sets, %d fitted; %s", best.SetCount, best.SetsPlaced, best.Detail)
+		closest = fmt.Sprintf("as %d sets, %d fitted; %s", best.SetCount, best.SetsPlaced, closest)
 	}
 	counts := fmt.Sprintf("No set count from %d to %d fits", first, tried)
 	if first == tried {

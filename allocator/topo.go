@@ -234,20 +234,33 @@ func (t *topo) pick(set []member, arbiter bool, sz *sizer) int {
 		if d.free <= sz.need(d.ext) {
 			continue
 		}
-		if best < 0 || t.better(d, zoneUsed, &t.devs[best], bestZoneUsed) {
+		if best < 0 || t.better(d, zoneUsed, &t.devs[best], bestZoneUsed, arbiter) {
 			best, bestZoneUsed = i, zoneUsed
 		}
 	}
 	return best
 }
 
-// better orders candidate devices. A node in a zone new to the set comes
+// better orders candidate devices. For arbiter volumes, devices reserved
+// for the brick's role come first. Then a node in a zone new to the set comes
 // first unless a node in a zone the set already uses has over 25% more free
 // space: zones spread while that costs little, and the nodes of small zones
 // do not fill up first and strand the space of big zones (once nodes differ
 // by a factor sets cannot drain faster, that space is lost). Then the zone,
 // node and device with the most free space, then the device id.
-func (t *topo) better(a *tdev, aZoneUsed bool, b *tdev, bZoneUsed bool) bool {
+func (t *topo) better(a *tdev, aZoneUsed bool, b *tdev, bZoneUsed bool, arbiter bool) bool {
+	if t.roles && a.role != b.role {
+		// As Heketi's arbiter feeds: devices reserved for the brick's role
+		// (arbiter=required for arbiter bricks, arbiter=disabled for data
+		// bricks) before devices that take either.
+		want := roleDataOnly
+		if arbiter {
+			want = roleArbiterOnly
+		}
+		if a.role == want || b.role == want {
+			return a.role == want
+		}
+	}
 	if aZoneUsed != bZoneUsed {
 		na, nb := t.nodes[a.node].free, t.nodes[b.node].free
 		if aZoneUsed {
