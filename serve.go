@@ -24,6 +24,7 @@ import (
 	"github.com/basalt-storage/basalt/server"
 	"github.com/basalt-storage/basalt/server/async"
 	"github.com/basalt-storage/basalt/server/config"
+	"github.com/basalt-storage/basalt/server/middleware"
 )
 
 // serveFlags are the command-line settings that override the config file.
@@ -175,8 +176,39 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		Retention:  retention,
 		Logger:     log.WithField("component", "jobs"),
 	})
+	admin, err := middleware.NewAdminState(cfg.DefaultState)
+	if err != nil {
+		return fmt.Errorf("unable to set admin state: %w", err)
+	}
+	var auth *middleware.JWT
+	if !cfg.DisableAuth {
+		if auth, err = middleware.NewJWT(middleware.JWTConfig{
+			AdminKey:  cfg.JWT.Admin.Key,
+			UserKey:   cfg.JWT.User.Key,
+			IATLeeway: cfg.JWT.IATLeeway(),
+			Log:       log.WithField("component", "auth"),
+		}); err != nil {
+			return err
+		}
+	}
+	// SIGUSR2 puts the admin mode back to normal (Heketi's escape hatch
+	// from read-only, which cannot be left over the API).
+	usr2 := make(chan os.Signal, 1)
+	signal.Notify(usr2, syscall.SIGUSR2)
+	defer signal.Stop(usr2)
+	go func() {
+		for range usr2 {
+			admin.Reset()
+			log.Warn("SIGUSR2: admin mode reset to normal")
+		}
+	}()
+
 	srv := &http.Server{
-		Handler:           server.New(app, jobs, server.Options{Log: log.WithField("component", "http")}).Handler(),
+		Handler: server.New(app, jobs, server.Options{
+			Log:   log.WithField("component", "http"),
+			Auth:  auth,
+			Admin: admin,
+		}).Handler(),
 		ReadTimeout:       cfg.Basalt.HTTPReadTimeout(),
 		ReadHeaderTimeout: cfg.Basalt.HTTPReadTimeout(),
 		WriteTimeout:      cfg.Basalt.HTTPWriteTimeout(),

@@ -91,6 +91,7 @@ type App struct {
 	// node that is already a member.
 	mu           sync.Mutex
 	clusterLocks map[string]*sync.Mutex
+	tracked      map[string]bool // operations a running job is working on
 }
 
 // New returns an App over a store and an executor.
@@ -108,6 +109,7 @@ func New(store db.Store, exec executors.Executor, opts Options) *App {
 		cfg:          cfg,
 		inflight:     make(chan struct{}, cfg.MaxInflightOperations),
 		clusterLocks: map[string]*sync.Mutex{},
+		tracked:      map[string]bool{},
 	}
 }
 

@@ -58,7 +58,9 @@ func (a *App) DeviceAdd(ctx context.Context, req *api.DeviceAddRequest) (Job, er
 		return nil, err
 	}
 	log := a.log.WithFields(map[string]any{"device": dev.ID, "node": node.ID, "name": dev.Name, "op": op.ID})
+	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
+		defer a.untrack(op.ID)
 		if err := a.setupDevice(ctx, node, dev, op, req.DestroyData); err != nil {
 			log.WithError(err).Error("device add failed")
 			return "", err
@@ -272,7 +274,9 @@ func (a *App) DeviceDelete(ctx context.Context, id string, opts api.DeviceDelete
 	if err != nil {
 		return nil, err
 	}
+	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
+		defer a.untrack(op.ID)
 		return "", a.teardownDevice(ctx, node, dev, op, opts.ForceForget)
 	}, nil
 }

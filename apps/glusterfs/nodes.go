@@ -74,7 +74,9 @@ func (a *App) NodeAdd(ctx context.Context, req *api.NodeAddRequest) (Job, error)
 		return nil, errs.New(errs.Invalid, "None of the nodes in cluster has glusterd running")
 	}
 
+	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
+		defer a.untrack(op.ID)
 		if err := a.joinPool(ctx, node, op); err != nil {
 			log.WithError(err).Error("node add failed")
 			return "", err
@@ -320,7 +322,9 @@ func (a *App) NodeDelete(ctx context.Context, id string) (Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
+		defer a.untrack(op.ID)
 		return "", a.leavePool(ctx, node, op)
 	}, nil
 }

@@ -33,13 +33,22 @@ type RecoveryReport struct {
 //
 // Operation types this version cannot repair are kept and marked stale.
 func (a *App) Recover(ctx context.Context) (*RecoveryReport, error) {
+	return a.repair(ctx, nil)
+}
+
+// repair repairs the pending operations named by ids (all when ids is nil),
+// skipping those a running job is working on.
+func (a *App) repair(ctx context.Context, ids map[string]bool) (*RecoveryReport, error) {
 	var ops []*db.PendingOp
 	err := a.store.View(func(r db.Reader) error {
-		ids, err := r.PendingOpIDs()
+		all, err := r.PendingOpIDs()
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
+		for _, id := range all {
+			if (ids != nil && !ids[id]) || a.isTracked(id) {
+				continue
+			}
 			op, err := r.PendingOp(id)
 			if err != nil {
 				return err
@@ -53,47 +62,57 @@ func (a *App) Recover(ctx context.Context) (*RecoveryReport, error) {
 	}
 	rep := &RecoveryReport{}
 	for _, op := range ops {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		a.track(op.ID)
+		done, rerr, known := a.repairOne(ctx, op)
+		a.untrack(op.ID)
 		log := a.log.WithFields(map[string]any{"op": op.ID, "type": int(op.Type)})
-		var done string
-		var rerr error
-		switch op.Type {
-		case db.OpAddNode:
-			done, rerr = "rolled back", a.recoverNodeAdd(ctx, op)
-		case db.OpDeleteNode:
-			done, rerr = "completed", a.recoverNodeDelete(ctx, op)
-		case db.OpAddDevice:
-			done, rerr = "rolled back", a.recoverDeviceAdd(ctx, op)
-		case db.OpDeleteDevice:
-			done, rerr = "completed", a.recoverDeviceDelete(ctx, op)
-		case db.OpCreateVolume:
-			done, rerr = "rolled back", a.recoverVolumeCreate(ctx, op)
-		case db.OpDeleteVolume:
-			done, rerr = "completed", a.recoverVolumeDelete(ctx, op)
-		case db.OpExpandVolume:
-			done, rerr = a.recoverVolumeExpand(ctx, op)
-		default:
+		switch {
+		case !known:
 			log.Warn("pending operation of a type this version cannot repair; marking it stale")
 			op.Status = db.OpStatusStale
 			if err := a.store.Update(func(w db.Writer) error { return w.PutPendingOp(op) }); err != nil {
 				return rep, err
 			}
 			rep.Failed = append(rep.Failed, op.ID)
-			continue
-		}
-		switch {
 		case rerr != nil:
 			log.WithError(rerr).Error("cannot repair pending operation; it is kept as failed")
 			a.markOpFailed(op, rerr)
 			rep.Failed = append(rep.Failed, op.ID)
 		case done == "completed":
-			log.Info("finished operation interrupted by a stop")
+			log.Info("finished an interrupted operation")
 			rep.Completed = append(rep.Completed, op.ID)
 		default:
-			log.Info("rolled back operation interrupted by a stop")
+			log.Info("rolled back an interrupted operation")
 			rep.RolledBack = append(rep.RolledBack, op.ID)
 		}
 	}
 	return rep, nil
+}
+
+// repairOne finishes or undoes one operation; known is false for types this
+// version cannot repair.
+func (a *App) repairOne(ctx context.Context, op *db.PendingOp) (done string, err error, known bool) {
+	switch op.Type {
+	case db.OpAddNode:
+		return "rolled back", a.recoverNodeAdd(ctx, op), true
+	case db.OpDeleteNode:
+		return "completed", a.recoverNodeDelete(ctx, op), true
+	case db.OpAddDevice:
+		return "rolled back", a.recoverDeviceAdd(ctx, op), true
+	case db.OpDeleteDevice:
+		return "completed", a.recoverDeviceDelete(ctx, op), true
+	case db.OpCreateVolume:
+		return "rolled back", a.recoverVolumeCreate(ctx, op), true
+	case db.OpDeleteVolume:
+		return "completed", a.recoverVolumeDelete(ctx, op), true
+	case db.OpExpandVolume:
+		done, err := a.recoverVolumeExpand(ctx, op)
+		return done, err, true
+	}
+	return "", nil, false
 }
 
 // actionID returns the id of the op's first action of the given change.

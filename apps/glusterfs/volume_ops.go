@@ -70,8 +70,10 @@ func (a *App) VolumeDelete(ctx context.Context, id string) (Job, error) {
 		return nil, err
 	}
 	log := a.log.WithFields(map[string]any{"volume": id, "name": vol.Name, "op": op.ID})
+	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
 		defer release()
+		defer a.untrack(op.ID)
 		if err := a.execVolumeDelete(ctx, vol, bricks, op); err != nil {
 			log.WithError(err).Error("volume delete failed")
 			return "", err
@@ -261,8 +263,10 @@ func (a *App) VolumeExpand(ctx context.Context, id string, req *api.VolumeExpand
 		return nil, err
 	}
 	log := a.log.WithFields(map[string]any{"volume": id, "op": op.ID, "expand_gib": req.Size})
+	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
 		defer release()
+		defer a.untrack(op.ID)
 		a.log.WithFields(map[string]any{"volume": id, "op": op.ID}).Info("Trying Expand Volume (attempt #1/1)")
 		if err := a.execVolumeExpand(ctx, vol, op, placed); err != nil {
 			log.WithError(err).Error("volume expand failed")

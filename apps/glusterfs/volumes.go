@@ -92,8 +92,10 @@ func (a *App) VolumeCreate(ctx context.Context, req *api.VolumeCreateRequest) (J
 	}
 	log := a.log.WithFields(map[string]any{"volume": vol.ID, "name": vol.Name, "op": op.ID})
 	log.WithField("bricks", len(placed.bricks)).Debug("volume create planned")
+	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
 		defer release()
+		defer a.untrack(op.ID)
 		if err := a.createVolumeWithRetries(ctx, vol, op, placed); err != nil {
 			log.WithError(err).Error("volume create failed")
 			return "", err
