@@ -23,13 +23,21 @@ import (
 
 // Defaults, as in Heketi's Go client.
 const (
-	DefaultRetryCount    = 6
+	// DefaultRetryCount is how many times a 429 answer is retried.
+	DefaultRetryCount = 6
+	// DefaultRetryMinDelay is the shortest random wait before retrying a 429.
 	DefaultRetryMinDelay = 10 * time.Second
+	// DefaultRetryMaxDelay bounds the random wait before retrying a 429.
 	DefaultRetryMaxDelay = 30 * time.Second
-	DefaultPollDelay     = 400 * time.Millisecond
-	DefaultConcurrency   = 32
-	DefaultUserAgent     = "basalt-client/1"
+	// DefaultPollDelay is the first wait between polls of an asynchronous job.
+	DefaultPollDelay = 400 * time.Millisecond
+	// DefaultConcurrency is the default limit of requests in flight at once.
+	DefaultConcurrency = 32
+	// DefaultUserAgent is the User-Agent header sent unless WithUserAgent says otherwise.
+	DefaultUserAgent = "basalt-client/1"
+)
 
+const (
 	// maxPollDelay caps the gently growing delay between queue polls.
 	maxPollDelay = 2 * time.Second
 	// pollGrowth is the factor by which the poll delay grows after each poll.

@@ -510,6 +510,8 @@ func TestErrors(t *testing.T) {
 func TestBackupDb(t *testing.T) {
 	payload := bytes.Repeat([]byte("bolt-page-"), 400_000) // 4 MB
 	fail := atomic.Bool{}
+	var busy atomic.Int32
+	busy.Store(1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if msg := checkToken(r); msg != "" || r.URL.Path != "/backup/db" {
 			http.Error(w, msg+" "+r.URL.Path, http.StatusUnauthorized)
@@ -517,6 +519,10 @@ func TestBackupDb(t *testing.T) {
 		}
 		if fail.Load() {
 			http.Error(w, "Unable to access db", http.StatusInternalServerError)
+			return
+		}
+		if busy.Add(-1) >= 0 {
+			http.Error(w, "Server busy. Retry operation later.", http.StatusTooManyRequests)
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -533,7 +539,10 @@ func TestBackupDb(t *testing.T) {
 		t.Fatalf("backup: %v", err)
 	}
 	if !bytes.Equal(buf.Bytes(), payload) {
-		t.Fatalf("expected %d bytes as sent, got %d", len(payload), buf.Len())
+		t.Fatalf("expected %d bytes as sent (after one 429), got %d", len(payload), buf.Len())
+	}
+	if busy.Load() != -1 {
+		t.Fatalf("expected one 429 and one retry, counter at %d", busy.Load())
 	}
 	fail.Store(true)
 	err := c.BackupDb(t.Context(), io.Discard)
@@ -633,5 +642,48 @@ func TestRedirectToOtherHost(t *testing.T) {
 	}
 	if h, _ := auth.Load().(string); h != "" {
 		t.Fatalf("expected no token sent to another host, got %q", h)
+	}
+}
+
+// TestConcurrencyLimit checks that WithConcurrency bounds requests in flight.
+func TestConcurrencyLimit(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+		fmt.Fprintln(w, `{"clusters":[]}`)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, WithConcurrency(3))
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() {
+			if _, err := c.ClusterList(t.Context()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Fatalf("expected at most 3 (and more than 1) requests in flight, peak was %d", p)
+	}
+}
+
+// TestPoll429NotRetried checks that only the first request of a call is
+// retried on 429: a 429 while polling ends the call.
+func TestPoll429NotRetried(t *testing.T) {
+	js := newJobServer(t, 0, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Server busy. Retry operation later.", http.StatusTooManyRequests)
+	})
+	err := newTestClient(t, js.URL).NodeDelete(t.Context(), "n1")
+	if StatusCode(err) != http.StatusTooManyRequests || js.polls.Load() != 1 {
+		t.Fatalf("expected the poll's 429 as the error after one poll, got %v after %d polls", err, js.polls.Load())
 	}
 }

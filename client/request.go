@@ -141,8 +141,9 @@ func (c *Client) acquire(ctx context.Context) error {
 func (c *Client) release() { <-c.sem }
 
 // roundTrip sends one request and reads the whole answer; it follows no
-// redirects.
-func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, body []byte) (*response, error) {
+// redirects. When sink is not nil, the body of a 200 answer is copied into
+// sink as it arrives instead of being kept.
+func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, body []byte, sink io.Writer) (*response, error) {
 	req, err := c.newRequest(ctx, method, u, body)
 	if err != nil {
 		return nil, err
@@ -156,11 +157,17 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, body 
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := readBody(resp)
-	if err != nil {
+	r := &response{status: resp.StatusCode, header: resp.Header}
+	if sink != nil && resp.StatusCode == http.StatusOK {
+		if _, err := io.Copy(sink, resp.Body); err != nil {
+			return nil, fmt.Errorf("%s %s: copy response: %w", method, u.Path, err)
+		}
+		return r, nil
+	}
+	if r.body, err = readBody(resp); err != nil {
 		return nil, fmt.Errorf("%s %s: read response: %w", method, u.Path, err)
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return r, nil
 }
 
 // readBody reads a whole response body, in one allocation when the length
@@ -182,13 +189,13 @@ func readBody(resp *http.Response) ([]byte, error) {
 
 // send sends one request to loc (a path or Location) and, for GET, follows
 // redirects itself so that each hop carries a token for its own path.
-func (c *Client) send(ctx context.Context, method, loc string, body []byte) (*response, error) {
+func (c *Client) send(ctx context.Context, method, loc string, body []byte, sink io.Writer) (*response, error) {
 	u, err := c.target(loc)
 	if err != nil {
 		return nil, err
 	}
 	for hops := 0; ; hops++ {
-		r, err := c.roundTrip(ctx, method, u, body)
+		r, err := c.roundTrip(ctx, method, u, body, sink)
 		if err != nil {
 			return nil, err
 		}
@@ -232,15 +239,22 @@ func marshal(v any) ([]byte, error) {
 	return b, nil
 }
 
-// do sends the first request of a call, retrying while the server answers
-// 429. After the retries are used up the 429 is returned as an *Error.
+// do sends the first request of a call with in (may be nil) as its JSON
+// body; see doRaw.
 func (c *Client) do(ctx context.Context, method, path string, in any) (*response, error) {
 	body, err := marshal(in)
 	if err != nil {
 		return nil, err
 	}
+	return c.doRaw(ctx, method, path, body, nil)
+}
+
+// doRaw sends the first request of a call, retrying while the server
+// answers 429. After the retries are used up the 429 is returned as an
+// *Error. sink is as for roundTrip.
+func (c *Client) doRaw(ctx context.Context, method, path string, body []byte, sink io.Writer) (*response, error) {
 	for attempt := 0; ; attempt++ {
-		r, err := c.send(ctx, method, path, body)
+		r, err := c.send(ctx, method, path, body, sink)
 		if err != nil {
 			return nil, err
 		}
@@ -371,7 +385,7 @@ func (c *Client) wait(ctx context.Context, accepted *response) (*response, error
 	delay := c.pollDelay
 	ceiling := max(c.pollDelay, maxPollDelay)
 	for {
-		r, err := c.send(ctx, http.MethodGet, loc, nil)
+		r, err := c.send(ctx, http.MethodGet, loc, nil, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -118,46 +117,9 @@ func (c *Client) text(ctx context.Context, path string) (string, error) {
 
 // BackupDb streams a copy of the server's database file into w.
 func (c *Client) BackupDb(ctx context.Context, w io.Writer) error {
-	const path = "/backup/db"
-	u, err := c.target(path)
+	r, err := c.doRaw(ctx, http.MethodGet, "/backup/db", nil, w)
 	if err != nil {
 		return err
 	}
-	for attempt := 0; ; attempt++ {
-		req, err := c.newRequest(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return err
-		}
-		if err := c.acquire(ctx); err != nil {
-			return err
-		}
-		resp, err := c.hc.Do(req)
-		if err != nil {
-			c.release()
-			return err
-		}
-		if resp.StatusCode == http.StatusOK {
-			_, err = io.Copy(w, resp.Body)
-			resp.Body.Close()
-			c.release()
-			if err != nil {
-				return fmt.Errorf("backup db: %w", err)
-			}
-			return nil
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		c.release()
-		if resp.StatusCode != http.StatusTooManyRequests || attempt >= c.retryCount {
-			e := newError(resp.StatusCode, body)
-			if resp.StatusCode == http.StatusTooManyRequests && len(body) == 0 {
-				e.Message = textServerBusy
-			}
-			return e
-		}
-		if err := sleep(ctx, c.retryDelay(resp.Header.Get("Retry-After"))); err != nil {
-			return err
-		}
-	}
+	return expect(r, http.StatusOK)
 }
