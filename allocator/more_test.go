@@ -1,8 +1,10 @@
 package allocator
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/basalt-storage/basalt/internal/errs"
@@ -276,4 +278,36 @@ func BenchmarkPlace(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestDeterministicAndJSON(t *testing.T) {
+	c := topology(6, 3, 50, func(i int) int { return i%3 + 1 })
+	req := replica3(120)
+	first := devicesOf(mustPlace(t, c, req))
+	for i := 0; i < 20; i++ {
+		if got := devicesOf(mustPlace(t, c, req)); got != first {
+			t.Fatalf("run %d: want the same plan %s, got %s", i, first, got)
+		}
+	}
+	// A dry run's failure serialises to JSON with the numbers.
+	small := topology(3, 1, 100, ownZone)
+	small.Nodes[2].Devices[0].FreeKiB = 4 * testGiB
+	req = replica3(10)
+	req.ZoneChecking = ZoneCheckingStrict
+	req.BrickMinKiB = 5 * testGiB
+	_, err := Place(small, req)
+	var pe *PlacementError
+	if !errors.As(err, &pe) {
+		t.Fatalf("want a *PlacementError, got %T %v", err, err)
+	}
+	b, jerr := json.Marshal(pe)
+	if jerr != nil {
+		t.Fatal(jerr)
+	}
+	for _, want := range []string{`"reason":"Minimum brick size limit reached.  Out of space."`, `"constraint":"zones"`,
+		`"need":3`, `"found":2`, `"largest_free_kib":4194304`, `"brick_size_kib":5242880`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON: want %s in %s", want, b)
+		}
+	}
 }

@@ -14,14 +14,30 @@ type shape struct {
 	k      int    // bricks per set
 	div    uint64 // data bricks per set for disperse, else 1
 	arbIdx int    // arbiter position, -1 without
-	desc   string // "replica-3", "disperse 4+2", "distribute"
+	typ    string // durability type
+	red    int    // disperse redundancy
+}
+
+// desc names the layout in explanations: "replica-3", "replica-3 arbiter",
+// "disperse 4+2" or "distribute".
+func (s shape) desc() string {
+	switch s.typ {
+	case DurabilityReplicate:
+		if s.arbIdx >= 0 {
+			return fmt.Sprintf("replica-%d arbiter", s.k)
+		}
+		return fmt.Sprintf("replica-%d", s.k)
+	case DurabilityDisperse:
+		return fmt.Sprintf("disperse %d+%d", s.div, s.red)
+	}
+	return "distribute"
 }
 
 // shapeOf derives the set shape from the durability and arbiter flag.
 func shapeOf(d Durability, arbiter bool) (shape, error) {
 	switch d.Type {
 	case "", DurabilityNone:
-		return shape{k: 1, div: 1, arbIdx: -1, desc: "distribute"}, nil
+		return shape{k: 1, div: 1, arbIdx: -1}, nil
 	case DurabilityReplicate:
 		r := d.Replica
 		if r == 0 {
@@ -30,18 +46,16 @@ func shapeOf(d Durability, arbiter bool) (shape, error) {
 		if r < 1 {
 			return shape{}, errs.New(errs.Invalid, "Invalid replica value")
 		}
-		s := shape{k: r, div: 1, arbIdx: -1, desc: fmt.Sprintf("replica-%d", r)}
+		s := shape{k: r, div: 1, arbIdx: -1, typ: DurabilityReplicate}
 		if arbiter && r >= 3 {
 			s.arbIdx = 2
-			s.desc += " arbiter"
 		}
 		return s, nil
 	case DurabilityDisperse:
 		if d.Data < 1 || d.Redundancy < 1 {
 			return shape{}, errs.Newf(errs.Invalid, "Invalid dispersion combination: %d+%d", d.Data, d.Redundancy)
 		}
-		return shape{k: d.Data + d.Redundancy, div: uint64(d.Data), arbIdx: -1,
-			desc: fmt.Sprintf("disperse %d+%d", d.Data, d.Redundancy)}, nil
+		return shape{k: d.Data + d.Redundancy, div: uint64(d.Data), arbIdx: -1, typ: DurabilityDisperse, red: d.Redundancy}, nil
 	}
 	return shape{}, errs.New(errs.Invalid, "Unknown durability type")
 }
@@ -235,20 +249,20 @@ func (p *placer) headline(pe *PlacementError, union int) string {
 	sized := pe.BrickSizeKiB > 0
 	switch {
 	case sh.k == 1 && sized:
-		s = fmt.Sprintf("a %s brick of %s needs a device with more than %s free; found none", sh.desc, kib(pe.BrickSizeKiB), kib(pe.BrickSpaceKiB))
+		s = fmt.Sprintf("a %s brick of %s needs a device with more than %s free; found none", sh.desc(), kib(pe.BrickSizeKiB), kib(pe.BrickSpaceKiB))
 	case sh.k == 1:
-		s = fmt.Sprintf("a %s brick needs a device with free space; found none", sh.desc)
+		s = fmt.Sprintf("a %s brick needs a device with free space; found none", sh.desc())
 	case sh.arbIdx >= 0 && sized:
 		s = fmt.Sprintf("a %s set of %s bricks needs %s: %d with a device of more than %s free for data and another with an arbiter-capable device of more than %s free; found %d and %d such %ss",
-			sh.desc, kib(pe.BrickSizeKiB), where, sh.k-1, kib(pe.BrickSpaceKiB), kib(pe.ArbiterSpaceKiB), pe.Found, pe.FoundArbiter, unit)
+			sh.desc(), kib(pe.BrickSizeKiB), where, sh.k-1, kib(pe.BrickSpaceKiB), kib(pe.ArbiterSpaceKiB), pe.Found, pe.FoundArbiter, unit)
 	case sh.arbIdx >= 0:
 		s = fmt.Sprintf("a %s set needs %s: %d with a data-capable device with free space and another with an arbiter-capable device (arbiter tag required or supported); found %d and %d such %ss",
-			sh.desc, where, sh.k-1, pe.Found, pe.FoundArbiter, unit)
+			sh.desc(), where, sh.k-1, pe.Found, pe.FoundArbiter, unit)
 	case sized:
 		s = fmt.Sprintf("a %s set of %s bricks needs %s, each with a device of more than %s free; found %d such %ss",
-			sh.desc, kib(pe.BrickSizeKiB), where, kib(pe.BrickSpaceKiB), pe.Found, unit)
+			sh.desc(), kib(pe.BrickSizeKiB), where, kib(pe.BrickSpaceKiB), pe.Found, unit)
 	default:
-		s = fmt.Sprintf("a %s set needs %s, each with a candidate device with free space; found %d such %ss", sh.desc, where, pe.Found, unit)
+		s = fmt.Sprintf("a %s set needs %s, each with a candidate device with free space; found %d such %ss", sh.desc(), where, pe.Found, unit)
 	}
 	if sh.arbIdx >= 0 && pe.Found >= sh.k-1 && pe.FoundArbiter >= 1 && union < sh.k {
 		s += fmt.Sprintf(", only %d distinct", union)

@@ -220,25 +220,33 @@ func TestAnySetCount(t *testing.T) {
 }
 
 func TestPlanFeasibleAcrossSets(t *testing.T) {
-	// 2 devices per node of 11 GiB: 30 GiB as 6 sets of 5 GiB bricks puts
-	// two bricks on every device; free must never go below zero.
+	// 2 devices of 11 GiB per node and bricks of at most 5 GiB: 20 GiB is
+	// 4 sets and every device holds two bricks (2 x 5.03 GiB < 11 GiB);
+	// 25 GiB would need 5 bricks per node, 3 on one device (15.08 GiB) and
+	// must not be planned by forgetting the bricks of earlier sets.
 	c := topology(3, 2, 11, oneZone)
-	for _, size := range []int{10, 20, 30, 40} {
-		req := replica3(size)
-		req.MaxBricksPerVolume = 100
-		p, err := Place(c, req)
-		if err != nil {
-			t.Logf("%d GiB: %v", size, err)
-			continue
+	req := replica3(20)
+	req.BrickMaxKiB = 5 * testGiB
+	p := mustPlace(t, c, req)
+	checkPlan(t, c, req, p, false)
+	perDevice := map[string]int{}
+	for _, s := range p.Sets {
+		for _, b := range s.Bricks {
+			perDevice[b.DeviceID]++
 		}
+	}
+	if len(p.Sets) != 4 || len(perDevice) != 6 {
+		t.Errorf("want 4 sets over all 6 devices, got %d sets on %v", len(p.Sets), perDevice)
+	}
+	for id, n := range perDevice {
+		if n != 2 {
+			t.Errorf("device %s: want 2 bricks, got %d", id, n)
+		}
+	}
+	req.SizeGiB = 25
+	if p, err := Place(c, req); err == nil {
 		checkPlan(t, c, req, p, false)
-		perDevice := map[string]int{}
-		for _, s := range p.Sets {
-			for _, b := range s.Bricks {
-				perDevice[b.DeviceID]++
-			}
-		}
-		t.Logf("%d GiB: %d sets of %d KiB, bricks per device %v", size, len(p.Sets), p.BrickSizeKiB, perDevice)
+		t.Errorf("25 GiB in 5 GiB bricks: want no space, got %s", devicesOf(p))
 	}
 	// The snapshot is not modified.
 	if c.Nodes[0].Devices[0].FreeKiB != 11*testGiB {
