@@ -51,8 +51,13 @@ type PlacementError struct {
 	// Minimum brick size limit reached.  Out of space., No nodes in
 	// cluster, No online storage devices in cluster or No Replacement was
 	// found for resource requested to be removed.
-	Reason     string `json:"reason"`
-	ClusterID  string `json:"cluster,omitempty"`
+	Reason    string `json:"reason"`
+	ClusterID string `json:"cluster,omitempty"`
+	// Constraint names what failed (Constraint* values). After a set count
+	// search stopped at a brick size or count limit (Reason Maximum number
+	// of bricks reached. or Minimum brick size ...), it is the constraint
+	// that failed in the closest attempt, or the limit itself when no count
+	// could be tried.
 	Constraint string `json:"constraint"`
 	// MaxSetCount is the largest set count tried (counts 1..MaxSetCount
 	// whose bricks were within the size bounds were tried).
