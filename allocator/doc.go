@@ -39,12 +39,23 @@
 //
 // # Balancing
 //
-// Device choice is deterministic. For every brick the feasible device is
-// chosen that keeps the cluster most balanced: zones not yet used by the set
-// first (without strict checking), then the zone with the most free space,
-// then the node with the most free space, then the device with the most free
-// space, ties broken by device id. Filling the emptiest places first keeps
-// free space even across nodes, which is what lets later sets with distinct
-// nodes (and zones) still find room; together with the set counts above it
-// uses at least 97% of the raw space of a cluster of equal devices.
+// Device choice is deterministic (no random ring; ties broken by device id).
+// For every brick the feasible device is chosen that keeps the cluster most
+// balanced, in this order:
+//
+//  1. for arbiter volumes, devices reserved for the brick's role
+//     (arbiter=required for the arbiter, arbiter=disabled for data) first,
+//     as Heketi's arbiter feeds do;
+//  2. without strict zone checking, a node in a zone the set does not use
+//     yet, unless a node in a used zone has over 25% more free space (zones
+//     spread while that costs little; small zones do not fill first and
+//     strand the space of big ones);
+//  3. the zone, then the node, then the device with the most free space.
+//
+// Filling the emptiest places first keeps free space even across nodes,
+// which is what lets later sets with distinct nodes (and zones) still find
+// room. Together with the set counts above, placing replica-3 volumes on a
+// cluster of equal devices until nothing fits uses over 97% of the raw
+// space (thin pool metadata included), and with strict zones it reaches the
+// ceiling set by the smallest zone (see TestPackingUtilisation).
 package allocator
