@@ -505,13 +505,17 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// TestBackupDb checks that the database backup is streamed as sent, and that
-// errors come back as *Error.
+// TestBackupDb checks that the database backup is streamed as it arrives
+// (the server only sends the second half after the client has written the
+// first into its writer), that a 429 is retried, and that errors come back
+// as *Error.
 func TestBackupDb(t *testing.T) {
 	payload := bytes.Repeat([]byte("bolt-page-"), 400_000) // 4 MB
+	half := len(payload) / 2
 	fail := atomic.Bool{}
 	var busy atomic.Int32
 	busy.Store(1)
+	firstWrite := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if msg := checkToken(r); msg != "" || r.URL.Path != "/backup/db" {
 			http.Error(w, msg+" "+r.URL.Path, http.StatusUnauthorized)
@@ -527,19 +531,23 @@ func TestBackupDb(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="heketi.db"`)
-		for chunk := range slices(payload, 64<<10) {
-			_, _ = w.Write(chunk)
-			w.(http.Flusher).Flush()
+		_, _ = w.Write(payload[:half])
+		w.(http.Flusher).Flush()
+		select {
+		case <-firstWrite:
+		case <-time.After(5 * time.Second):
+			return // the client is buffering: it gets a short body and fails
 		}
+		_, _ = w.Write(payload[half:])
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv.URL)
-	var buf bytes.Buffer
-	if err := c.BackupDb(t.Context(), &buf); err != nil {
+	sink := &signalWriter{first: firstWrite}
+	if err := c.BackupDb(t.Context(), sink); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
-	if !bytes.Equal(buf.Bytes(), payload) {
-		t.Fatalf("expected %d bytes as sent (after one 429), got %d", len(payload), buf.Len())
+	if !bytes.Equal(sink.buf.Bytes(), payload) {
+		t.Fatalf("expected %d bytes as sent (after one 429), got %d", len(payload), sink.buf.Len())
 	}
 	if busy.Load() != -1 {
 		t.Fatalf("expected one 429 and one retry, counter at %d", busy.Load())
@@ -551,17 +559,16 @@ func TestBackupDb(t *testing.T) {
 	}
 }
 
-// slices yields b in chunks of n bytes.
-func slices(b []byte, n int) func(func([]byte) bool) {
-	return func(yield func([]byte) bool) {
-		for len(b) > 0 {
-			k := min(n, len(b))
-			if !yield(b[:k]) {
-				return
-			}
-			b = b[k:]
-		}
-	}
+// signalWriter collects bytes and closes first on the first write.
+type signalWriter struct {
+	buf   bytes.Buffer
+	first chan struct{}
+	once  sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.first) })
+	return w.buf.Write(p)
 }
 
 // TestTextCalls checks the calls that return raw JSON text or simple JSON.

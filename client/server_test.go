@@ -251,3 +251,96 @@ func TestRealServerTopology(t *testing.T) {
 		t.Fatalf("topology: expected one cluster with 2 nodes of 1 device each, got %+v", topo)
 	}
 }
+
+// TestRealServerVolumes runs the volume calls against the real server once
+// its volume routes exist (they are being built; until then it skips).
+func TestRealServerVolumes(t *testing.T) {
+	c := startServer(t, 0)
+	ctx := t.Context()
+	cl, err := c.ClusterCreate(ctx, &api.ClusterCreateRequest{ClusterFlags: api.ClusterFlags{Block: true, File: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.VolumeList(ctx); client.StatusCode(err) == http.StatusNotFound || client.StatusCode(err) == http.StatusMethodNotAllowed {
+		t.Skipf("server has no volume routes yet: %v", err)
+	}
+	for i := range 3 {
+		n, err := c.NodeAdd(ctx, &api.NodeAddRequest{Zone: i + 1, ClusterID: cl.ID, Hostnames: api.HostAddresses{
+			Manage: []string{"v" + string(rune('1'+i)) + ".example.com"}, Storage: []string{"10.0.2." + string(rune('1'+i))}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.DeviceAdd(ctx, &api.DeviceAddRequest{Device: api.Device{Name: "/dev/sdb"}, NodeID: n.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vol, err := c.VolumeCreate(ctx, &api.VolumeCreateRequest{Size: 1,
+		Durability: api.VolumeDurabilityInfo{Type: api.DurabilityReplicate, Replicate: api.ReplicaDurability{Replica: 3}}})
+	if err != nil {
+		t.Fatalf("volume create: %v", err)
+	}
+	if vol.Size != 1 || vol.Cluster != cl.ID || len(vol.Bricks) != 3 {
+		t.Fatalf("volume create: expected 1 GiB on %s with 3 bricks, got %+v", cl.ID, vol)
+	}
+	if list, err := c.VolumeList(ctx); err != nil || len(list.Volumes) != 1 || list.Volumes[0] != vol.ID {
+		t.Fatalf("volume list: expected [%s], got %+v, %v", vol.ID, list, err)
+	}
+	grown, err := c.VolumeExpand(ctx, vol.ID, &api.VolumeExpandRequest{Size: 1})
+	if err != nil || grown.Size != 2 {
+		t.Fatalf("volume expand: expected size 2, got %+v, %v", grown, err)
+	}
+	_, err = c.VolumeExpand(ctx, vol.ID, &api.VolumeExpandRequest{})
+	wantError(t, "expand by 0", err, http.StatusBadRequest, "validation failed: expand_size: cannot be blank.")
+	if topo, err := c.TopologyInfo(ctx); err != nil || len(topo.ClusterList[0].Volumes) != 1 {
+		t.Fatalf("topology: expected the volume listed, got %+v, %v", topo, err)
+	}
+	if err := c.VolumeDelete(ctx, vol.ID); err != nil {
+		t.Fatalf("volume delete: %v", err)
+	}
+	_, err = c.VolumeInfo(ctx, vol.ID)
+	wantError(t, "deleted volume", err, http.StatusNotFound, "Id not found")
+}
+
+// TestRealServerAdminAndLogging runs the admin-mode and log-level calls
+// against the real server (skipping any route it does not have yet).
+func TestRealServerAdminAndLogging(t *testing.T) {
+	c := startServer(t, 0)
+	ctx := t.Context()
+	missing := func(err error) bool {
+		return client.StatusCode(err) == http.StatusNotFound || client.StatusCode(err) == http.StatusMethodNotAllowed
+	}
+	t.Run("admin", func(t *testing.T) {
+		st, err := c.AdminStatusGet(ctx)
+		if missing(err) {
+			t.Skipf("no /admin route yet: %v", err)
+		}
+		if err != nil || st.State != api.AdminStateNormal {
+			t.Fatalf("admin get: expected normal, got %+v, %v", st, err)
+		}
+		if err := c.AdminStatusSet(ctx, &api.AdminStatus{State: api.AdminStateLocal}); err != nil {
+			t.Fatalf("admin set: %v", err)
+		}
+		if st, err := c.AdminStatusGet(ctx); err != nil || st.State != api.AdminStateLocal {
+			t.Fatalf("admin get: expected local-client, got %+v, %v", st, err)
+		}
+		err = c.AdminStatusSet(ctx, &api.AdminStatus{State: "bogus"})
+		wantError(t, "bad admin state", err, http.StatusBadRequest, "validation failed: state: must be a valid value.")
+	})
+	t.Run("logging", func(t *testing.T) {
+		ll, err := c.LogLevelGet(ctx)
+		if missing(err) {
+			t.Skipf("no /internal/logging route yet: %v", err)
+		}
+		if err != nil || ll.LogLevel["glusterfs"] == "" {
+			t.Fatalf("log level get: expected a glusterfs level, got %+v, %v", ll, err)
+		}
+		if err := c.LogLevelSet(ctx, &api.LogLevelInfo{LogLevel: map[string]string{"glusterfs": "debug"}}); err != nil {
+			t.Fatalf("log level set: %v", err)
+		}
+		if ll, err := c.LogLevelGet(ctx); err != nil || ll.LogLevel["glusterfs"] != "debug" {
+			t.Fatalf("log level get: expected debug, got %+v, %v", ll, err)
+		}
+		err = c.LogLevelSet(ctx, &api.LogLevelInfo{LogLevel: map[string]string{"glusterfs": "loud"}})
+		wantError(t, "bad level", err, http.StatusUnprocessableEntity, "invalid log level: loud")
+	})
+}
