@@ -2,6 +2,8 @@ package functional
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // The tests in this file build the real basalt binary and drive it over TCP.
@@ -301,4 +305,76 @@ func TestBinaryRefusesBadConfig(t *testing.T) {
 			t.Fatalf("expected a version line, got %v: %s", err, out)
 		}
 	})
+}
+
+// adminToken signs a Heketi-style token for method and path with key.
+func adminToken(t *testing.T, key, method, path string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(method + "&" + path))
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss": "admin", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Minute).Unix(), "qsh": hex.EncodeToString(sum[:]),
+	})
+	s, err := tok.SignedString([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestBinaryWithAuthAndAdminReset(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeSampleStyleConfig(t, dir)
+	var doc struct {
+		JWT struct{ Admin struct{ Key string } } `json:"jwt"`
+	}
+	raw, _ := os.ReadFile(cfgPath)
+	_ = json.Unmarshal(raw, &doc)
+	key := doc.JWT.Admin.Key
+	p := startBasalt(t, freePort(t), "--config", cfgPath)
+
+	get := func(path, token string) (int, string) {
+		req, _ := http.NewRequest("GET", p.url+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/clusters", ""); code != 401 || body != "Required authorization token not found\n" {
+		t.Fatalf("no token: expected 401 Required authorization token not found, got %d %q", code, body)
+	}
+	if code, body := get("/clusters", adminToken(t, key, "GET", "/clusters")); code != 200 {
+		t.Fatalf("admin token: expected 200, got %d %q", code, body)
+	}
+	if code, body := get("/clusters", adminToken(t, "wrong", "GET", "/clusters")); code != 401 || !strings.Contains(body, "signature is invalid") {
+		t.Fatalf("bad key: expected 401 signature is invalid, got %d %q", code, body)
+	}
+
+	// read-only mode blocks writes until SIGUSR2 resets it.
+	post := func(path, body string) int {
+		req, _ := http.NewRequest("POST", p.url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "bearer "+adminToken(t, key, "POST", path))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/admin", `{"state":"read-only"}`); code != 204 {
+		t.Fatalf("set read-only: expected 204, got %d", code)
+	}
+	if code := post("/clusters", `{}`); code != 503 {
+		t.Fatalf("write in read-only mode: expected 503, got %d", code)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "admin reset", func() bool { return post("/clusters", `{}`) == 201 })
+	p.stop(t)
 }
