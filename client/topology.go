@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/basalt-storage/basalt/client/api"
@@ -13,8 +14,8 @@ import (
 // nodes expanded. Unlike Heketi's client it fetches the cluster, node and
 // volume infos concurrently (bounded by the client's concurrency) over
 // reused connections. A volume is listed under a cluster only if its info
-// names that cluster; a node or volume deleted while the topology is read
-// (404) is left out rather than failing the whole call.
+// names that cluster; a cluster, node or volume deleted while the topology
+// is read (404) is left out rather than failing the whole call.
 func (c *Client) TopologyInfo(ctx context.Context) (*api.TopologyInfoResponse, error) {
 	list, err := c.ClusterList(ctx)
 	if err != nil {
@@ -26,12 +27,16 @@ func (c *Client) TopologyInfo(ctx context.Context) (*api.TopologyInfoResponse, e
 	clusters := make([]*api.ClusterInfoResponse, len(list.Clusters))
 	err = c.parallel(ctx, cancel, len(list.Clusters), func(i int) error {
 		ci, err := c.ClusterInfo(ctx, list.Clusters[i])
+		if StatusCode(err) == http.StatusNotFound {
+			return nil
+		}
 		clusters[i] = ci
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	clusters = slices.DeleteFunc(clusters, func(ci *api.ClusterInfoResponse) bool { return ci == nil })
 
 	// One flat list of fetches over every cluster, so a few big clusters
 	// do not serialise the work.

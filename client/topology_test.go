@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -31,7 +32,7 @@ func newTopoServer(t testing.TB, clusters map[string]string, canned bool) *topoS
 	for id := range clusters {
 		ids = append(ids, id)
 	}
-	list, _ := json.Marshal(map[string][]string{"clusters": sortStrings(ids)})
+	list, _ := json.Marshal(map[string][]string{"clusters": slices.Sorted(slices.Values(ids))})
 	ts.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ts.requests.Add(1)
 		if ts.canned && strings.HasPrefix(r.URL.Path, "/volumes/") {
@@ -76,17 +77,6 @@ func newTopoServer(t testing.TB, clusters map[string]string, canned bool) *topoS
 	return ts
 }
 
-func sortStrings(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
-}
-
 // volumeJSON is a realistic replica-3 volume info (about 1.5 KB).
 func volumeJSON(id, cluster string) string {
 	var bricks []string
@@ -114,8 +104,9 @@ func clusterJSON(id string, nodes, volumes []string) string {
 // kept, foreign volumes and vanished entries left out, errors surfaced.
 func TestTopologyInfoShape(t *testing.T) {
 	ts := newTopoServer(t, map[string]string{
-		"c1": clusterJSON("c1", []string{"n2", "n1", "gone-n"}, []string{"vb", "va", "other-c2-x", "gone-v"}),
-		"c2": clusterJSON("c2", []string{}, []string{}),
+		"c1":     clusterJSON("c1", []string{"n2", "n1", "gone-n"}, []string{"vb", "va", "other-c2-x", "gone-v"}),
+		"c2":     clusterJSON("c2", []string{}, []string{}),
+		"gone-c": "",
 	}, false)
 	c := newTestClient(t, ts.URL)
 	topo, err := c.TopologyInfo(t.Context())
@@ -137,7 +128,7 @@ func TestTopologyInfoShape(t *testing.T) {
 		for k := range cl {
 			keys = append(keys, k)
 		}
-		if strings.Join(sortStrings(keys), ",") != "block,file,id,nodes,volumes" {
+		if strings.Join(slices.Sorted(slices.Values(keys)), ",") != "block,file,id,nodes,volumes" {
 			t.Fatalf("expected cluster keys block,file,id,nodes,volumes, got %v", keys)
 		}
 	}
