@@ -94,14 +94,18 @@ func (t *Transport) session(ctx context.Context, h *hostConn) (*ssh.Session, *ss
 		if err != nil {
 			return nil, nil, err
 		}
-		s, err := c.NewSession()
+		s, err := t.newSession(ctx, c)
 		if err == nil {
 			return s, c, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, err
 		}
 		lastErr = err
 		var refused *ssh.OpenChannelError
 		if errors.As(err, &refused) {
 			// The server is alive but said no.
+			h.log.WithError(err).Debug("ssh session refused, retrying")
 			if refusals++; refusals > 8 {
 				break
 			}
@@ -121,6 +125,42 @@ func (t *Transport) session(ctx context.Context, h *hostConn) (*ssh.Session, *ss
 		reconnected = true
 	}
 	return nil, nil, fmt.Errorf("opening ssh session on %s: %w", h.addr, lastErr)
+}
+
+// errUnresponsive reports a connection that did not answer a session request
+// within the connect timeout, as a half-open TCP connection would.
+var errUnresponsive = errors.New("connection does not answer")
+
+// newSession opens a session on c, giving up when ctx ends or when the server
+// does not answer within the connect timeout: ssh.Client.NewSession has no
+// deadline of its own and would wait forever on a dead peer.
+func (t *Transport) newSession(ctx context.Context, c *ssh.Client) (*ssh.Session, error) {
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		s, err := c.NewSession()
+		ch <- opened{s, err}
+	}()
+	timer := time.NewTimer(t.cfg.ConnectTimeout)
+	defer timer.Stop()
+	var err error
+	select {
+	case o := <-ch:
+		return o.s, o.err
+	case <-timer.C:
+		err = errUnresponsive
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	go func() { // close a session that opens after all
+		if o := <-ch; o.s != nil {
+			_ = o.s.Close()
+		}
+	}()
+	return nil, err
 }
 
 // connect returns the host's client, dialling when there is none. fresh

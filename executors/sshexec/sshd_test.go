@@ -182,7 +182,11 @@ func (s *sshd) stop() {
 // killConnections SIGKILLs the sshd processes serving connections (the
 // listener's descendants named sshd*), as a crash or a network cut would end
 // them. The commands they run are left to the transport's watchdog.
-func (s *sshd) killConnections() int {
+func (s *sshd) killConnections() int { return s.signalConnections(syscall.SIGKILL) }
+
+// signalConnections sends sig to the sshd processes serving connections and
+// returns how many there were.
+func (s *sshd) signalConnections(sig syscall.Signal) int {
 	s.mu.Lock()
 	cmd := s.cmd
 	s.mu.Unlock()
@@ -193,7 +197,7 @@ func (s *sshd) killConnections() int {
 	for _, pid := range descendants(cmd.Process.Pid) {
 		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 		if err == nil && strings.HasPrefix(string(comm), "sshd") {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			if syscall.Kill(pid, sig) == nil {
 				killed++
 			}
 		}

@@ -284,6 +284,9 @@ func (t *Transport) runOne(ctx context.Context, h *hostConn, host, cmd string, t
 
 	sess, client, err := t.session(ctx, h)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, t.stopped(host, cmd, "", ctx.Err())
+		}
 		return nil, err
 	}
 	defer sess.Close()
@@ -308,7 +311,8 @@ func (t *Transport) runOne(ctx context.Context, h *hostConn, host, cmd string, t
 
 	start := time.Now()
 	if err := sess.Start(execLine(cmd, t.cfg.Sudo)); err != nil {
-		h.drop(client)
+		// A broken connection is dropped by the watcher started in
+		// connect; a refused exec request leaves the connection usable.
 		return nil, fmt.Errorf("starting ssh command on %s: %w", host, err)
 	}
 	done := make(chan error, 1)
@@ -328,6 +332,8 @@ func (t *Transport) runOne(ctx context.Context, h *hostConn, host, cmd string, t
 		select {
 		case <-done:
 		case <-time.After(killGrace):
+			// The session does not wind down: the connection is dead.
+			h.drop(client)
 		}
 	}
 	elapsed := time.Since(start)
@@ -361,8 +367,9 @@ func (t *Transport) runOne(ctx context.Context, h *hostConn, host, cmd string, t
 	case res.ExitStatus > 0:
 		return res, &executors.CommandError{Host: host, Command: cmd, ExitStatus: res.ExitStatus, Stdout: res.Stdout, Stderr: res.Stderr}
 	default:
-		// No exit status: the connection broke under the command.
-		h.drop(client)
-		return res, fmt.Errorf("ssh connection to %s lost while running a command: %w", host, waitErr)
+		// No exit status: the connection broke under the command (the
+		// watcher started in connect drops it) or the server lost the
+		// session. The command is not run again: it may not be idempotent.
+		return res, fmt.Errorf("ssh session on %s ended without an exit status (connection lost?): %w", host, waitErr)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,7 +71,8 @@ func mustRun(t *testing.T, tr *Transport, cmds ...string) []executors.Result {
 }
 
 // sessionServer is a command that prints the pid of the sshd process serving
-// its connection: the parent of the session's sshd process.
+// its connection: the command's parent is the watchdog, whose parent is the
+// sshd process of the connection.
 const sessionServer = `sed 's/.*) //' /proc/$PPID/stat | cut -d' ' -f2`
 
 func TestConnectionReused(t *testing.T) {
@@ -275,6 +277,28 @@ func TestReconnectAfterRestart(t *testing.T) {
 	s.start()
 	if res := mustRun(t, tr, "echo again"); res[0].Stdout != "again\n" {
 		t.Errorf("stdout %q after sshd restart, want \"again\\n\"", res[0].Stdout)
+	}
+}
+
+// TestUnresponsiveConnection freezes the sshd process of the connection, as a
+// half-open TCP connection would look: the next command must give up on it
+// after the connect timeout and reconnect.
+func TestUnresponsiveConnection(t *testing.T) {
+	s := startSSHD(t)
+	cfg := s.config()
+	cfg.ConnectTimeout = 2 * time.Second
+	tr := newTransport(t, cfg, nil)
+	before := mustRun(t, tr, sessionServer)[0].Stdout
+	if n := s.signalConnections(syscall.SIGSTOP); n == 0 {
+		t.Fatalf("found no sshd process serving the connection")
+	}
+	start := time.Now()
+	res := mustRun(t, tr, "echo fresh", sessionServer)
+	if d := time.Since(start); d < 2*time.Second || d > 10*time.Second {
+		t.Errorf("Run over a frozen connection took %v, want the 2 s connect timeout and a reconnect", d)
+	}
+	if res[0].Stdout != "fresh\n" || res[1].Stdout == before {
+		t.Errorf("got %q from sshd process %q (frozen one %q), want \"fresh\\n\" from a new connection", res[0].Stdout, res[1].Stdout, before)
 	}
 }
 
