@@ -21,12 +21,28 @@ import (
 	"github.com/basalt-storage/basalt/executors/fakeexec"
 	"github.com/basalt-storage/basalt/server"
 	"github.com/basalt-storage/basalt/server/async"
+	"github.com/basalt-storage/basalt/server/middleware"
 )
 
 // startServer runs the real Basalt stack in process (bbolt file in a temp
 // directory, fake storage nodes behind cmdexec) with auth off, and returns
 // a client for it.
 func startServer(t *testing.T, latency time.Duration) *client.Client {
+	t.Helper()
+	url := startStack(t, latency, nil)
+	c, err := client.NewNoAuth(url, fastOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// fastOpts keep polls and retries short in tests.
+var fastOpts = []client.Option{client.WithPollDelay(2 * time.Millisecond), client.WithRetry(2, time.Millisecond, 2*time.Millisecond)}
+
+// startStack starts the server (with auth when auth is not nil) and
+// returns its URL.
+func startStack(t *testing.T, latency time.Duration, auth *middleware.JWT) string {
 	t.Helper()
 	log := logrus.New()
 	log.SetOutput(io.Discard)
@@ -38,17 +54,13 @@ func startServer(t *testing.T, latency time.Duration) *client.Client {
 	fake := fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: 10 * 1024 * 1024, Latency: latency})
 	app := glusterfs.New(store, cmdexec.New(fake, cmdexec.DefaultConfig(), entry), glusterfs.Options{Log: entry})
 	jobs := async.New(async.Options{MaxRunning: 8, Logger: entry})
-	srv := httptest.NewServer(server.New(app, jobs, server.Options{Log: entry}).Handler())
+	srv := httptest.NewServer(server.New(app, jobs, server.Options{Log: entry, Auth: auth}).Handler())
 	t.Cleanup(func() {
 		srv.Close()
 		_ = jobs.Shutdown(context.Background())
 		_ = store.Close()
 	})
-	c, err := client.NewNoAuth(srv.URL, client.WithPollDelay(2*time.Millisecond), client.WithRetry(2, time.Millisecond, 2*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return srv.URL
 }
 
 // wantError checks that err is a *client.Error with the given status and text.
@@ -343,4 +355,67 @@ func TestRealServerAdminAndLogging(t *testing.T) {
 		err = c.LogLevelSet(ctx, &api.LogLevelInfo{LogLevel: map[string]string{"glusterfs": "loud"}})
 		wantError(t, "bad level", err, http.StatusUnprocessableEntity, "invalid log level: loud")
 	})
+}
+
+// TestRealServerAuth runs the client against the real server with its JWT
+// middleware on: every hop of an async call (POST, queue poll, redirect
+// target) carries a token the server accepts, and refusals surface as 401
+// *client.Error with Heketi's texts.
+func TestRealServerAuth(t *testing.T) {
+	auth, err := middleware.NewJWT(middleware.JWTConfig{AdminKey: "adminsecret", UserKey: "usersecret", IATLeeway: middleware.DefaultIATLeeway})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := startStack(t, 10*time.Millisecond, auth)
+	ctx := t.Context()
+	mk := func(user, key string) *client.Client {
+		c, err := client.New(url, user, key, fastOpts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	admin := mk("admin", "adminsecret")
+	if err := admin.Hello(ctx); err != nil {
+		t.Fatalf("hello: %v", err)
+	}
+	cl, err := admin.ClusterCreate(ctx, &api.ClusterCreateRequest{ClusterFlags: api.ClusterFlags{Block: true, File: true}})
+	if err != nil {
+		t.Fatalf("cluster create as admin: %v", err)
+	}
+	n, err := admin.NodeAdd(ctx, &api.NodeAddRequest{Zone: 1, ClusterID: cl.ID,
+		Hostnames: api.HostAddresses{Manage: []string{"a1.example.com"}, Storage: []string{"10.0.3.1"}}})
+	if err != nil || n.ClusterID != cl.ID {
+		t.Fatalf("node add as admin (POST, polls, 303 target): got %+v, %v", n, err)
+	}
+	if err := admin.DeviceAdd(ctx, &api.DeviceAddRequest{Device: api.Device{Name: "/dev/sdb"}, NodeID: n.ID}); err != nil {
+		t.Fatalf("device add as admin: %v", err)
+	}
+	if topo, err := admin.TopologyInfo(ctx); err != nil || len(topo.ClusterList) != 1 {
+		t.Fatalf("topology as admin: got %+v, %v", topo, err)
+	}
+
+	noAuth, err := client.NewNoAuth(url, fastOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		c    *client.Client
+		text string
+	}{
+		{"wrong key", mk("admin", "nope"), "Invalid JWT token: signature is invalid (client and server secrets may not match)"},
+		{"unknown issuer", mk("bob", "adminsecret"), "Invalid JWT token: Unknown user"},
+		{"user role", mk("user", "usersecret"), "Administrator access required"},
+		{"no token", noAuth, "Required authorization token not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.c.ClusterList(ctx)
+			wantError(t, tc.name, err, http.StatusUnauthorized, tc.text)
+		})
+	}
+	if _, err := mk("user", "usersecret").VolumeList(ctx); err != nil {
+		t.Fatalf("user may list volumes: %v", err)
+	}
 }
