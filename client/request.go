@@ -144,14 +144,15 @@ func (c *Client) release() { <-c.sem }
 // redirects. When sink is not nil, the body of a 200 answer is copied into
 // sink as it arrives instead of being kept.
 func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, body []byte, sink io.Writer) (*response, error) {
-	req, err := c.newRequest(ctx, method, u, body)
-	if err != nil {
-		return nil, err
-	}
+	// Sign only once a slot is free, so the token is fresh when it is sent.
 	if err := c.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer c.release()
+	req, err := c.newRequest(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, err
