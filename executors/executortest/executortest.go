@@ -46,6 +46,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		{"StopAtFirstFailure", testStopAtFirstFailure},
 		{"StderrIsTheErrorText", testStderrIsErrorText},
 		{"ExitStatus", testExitStatus},
+		{"StdinIsEmpty", testStdinIsEmpty},
 		{"Timeout", testTimeout},
 		{"ContextDeadline", testContextDeadline},
 		{"ContextCancel", testContextCancel},
@@ -240,6 +241,22 @@ func testExitStatus(t *testing.T, tg Target) {
 		if !strings.Contains(ce.Stderr, tc.stderrPart) {
 			t.Errorf("%q: stderr %q, want it to contain %q", tc.cmd, ce.Stderr, tc.stderrPart)
 		}
+	}
+}
+
+// testStdinIsEmpty checks that a command reading stdin sees end of file at
+// once instead of hanging: node commands get no input.
+func testStdinIsEmpty(t *testing.T, tg Target) {
+	start := time.Now()
+	res, err := tg.Transport.Run(context.Background(), tg.Host, []string{"cat; echo done", "read -r line || echo eof"}, 20*time.Second)
+	if err != nil {
+		t.Fatalf("commands reading stdin: %v, want success", err)
+	}
+	if res[0].Stdout != "done\n" || res[1].Stdout != "eof\n" {
+		t.Errorf("stdout %q and %q, want \"done\\n\" and \"eof\\n\"", res[0].Stdout, res[1].Stdout)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("commands reading stdin took %v, want them to see end of file at once", d)
 	}
 }
 

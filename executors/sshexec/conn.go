@@ -248,6 +248,7 @@ type HostKeyError struct {
 	Files []string
 }
 
+// Error says what is wrong and how to fix it.
 func (e *HostKeyError) Error() string {
 	if len(e.Known) == 0 {
 		return fmt.Sprintf("ssh host key of %s (%s) is not in the known_hosts files %s: check the fingerprint and add the key (ssh-keyscan prints it)",

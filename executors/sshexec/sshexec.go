@@ -323,17 +323,22 @@ func (t *Transport) runOne(ctx context.Context, h *hostConn, host, cmd string, t
 	select {
 	case waitErr = <-done:
 	case <-cctx.Done():
-		killed = true
-		// Kill the process group (OpenSSH 7.9+), then end stdin so the
-		// watchdog kills it on servers that ignore signals, then close.
-		_ = sess.Signal(ssh.SIGKILL)
-		_ = stdin.Close()
-		_ = sess.Close()
 		select {
-		case <-done:
-		case <-time.After(killGrace):
-			// The session does not wind down: the connection is dead.
-			h.drop(client)
+		case waitErr = <-done: // finished just in time
+		default:
+			killed = true
+			// Kill the process group (OpenSSH 7.9+), then end stdin so
+			// the watchdog kills it on servers that ignore signals, then
+			// close.
+			_ = sess.Signal(ssh.SIGKILL)
+			_ = stdin.Close()
+			_ = sess.Close()
+			select {
+			case <-done:
+			case <-time.After(killGrace):
+				// The session does not wind down: the connection is dead.
+				h.drop(client)
+			}
 		}
 	}
 	elapsed := time.Since(start)
