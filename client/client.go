@@ -90,7 +90,9 @@ type Option func(*options)
 
 // WithHTTPClient makes the client send requests through hc. The client works
 // on a copy of hc whose redirect policy it replaces, because it follows
-// redirects itself to re-sign the token for each new path.
+// redirects itself to re-sign the token for each new path. For fast
+// TopologyInfo, hc's transport should keep as many idle connections per
+// host as the concurrency (http.DefaultTransport keeps only 2).
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.hc = hc } }
 
 // WithTLS sets how the server's certificate is verified. With WithHTTPClient,
