@@ -194,13 +194,16 @@ func TestTopologyInfoSpeed(t *testing.T) {
 	}
 	t.Logf("TopologyInfo of %d volumes: %v wall, %v CPU (client and in-process server), %d requests over %d connections",
 		n, elapsed.Round(time.Millisecond), cpu.Round(time.Millisecond), ts.requests.Load(), ts.conns.Load())
-	if conns := ts.conns.Load(); conns > 2*DefaultConcurrency {
-		t.Errorf("expected connections to be reused (at most %d), got %d", 2*DefaultConcurrency, conns)
+	// Fetches run in parallel (Go opens a connection only when no idle one
+	// is free) over kept-alive connections.
+	if conns := ts.conns.Load(); conns < 4 || conns > 2*DefaultConcurrency {
+		t.Errorf("expected between 4 and %d connections (parallel and reused), got %d", 2*DefaultConcurrency, conns)
 	}
-	// The target is well under 1 s; the bound leaves room for a loaded
-	// shared machine.
-	if elapsed > 3*time.Second {
-		t.Fatalf("expected TopologyInfo of %d volumes well under 1s, took %v", n, elapsed)
+	// The target is well under 1 s on an idle machine. On the shared test
+	// machine wall time depends on the load, so the bound is on CPU time
+	// (client and server together use about 1 s), with a loose wall bound.
+	if cpu > 3*time.Second || elapsed > 10*time.Second {
+		t.Fatalf("expected TopologyInfo of %d volumes to need about 1s of CPU, took %v CPU, %v wall", n, cpu, elapsed)
 	}
 }
 
