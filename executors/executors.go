@@ -99,6 +99,7 @@ type Executor interface {
 	DeviceInfo(ctx context.Context, host string, dev DeviceRequest) (*DeviceInfo, error)
 
 	VolumeExecutor
+	BlockExecutor
 }
 
 // DeviceInitError reports a device that could not be initialised, classified the
@@ -189,4 +190,10 @@ type VolumeExecutor interface {
 	// VolumeBricks returns the "<host>:<path>" bricks of a gluster volume in
 	// gluster's order, and exists=false when there is no such volume.
 	VolumeBricks(ctx context.Context, host, name string) (bricks []string, exists bool, err error)
+	// VolumeHealCheck refuses to replace oldBrick ("<host>:<path>") when it is
+	// a heal source or too few of its set's other bricks (peers) are online.
+	VolumeHealCheck(ctx context.Context, host, name, brickID, oldBrick string, peers []string, d Durability) error
+	// VolumeReplaceBrick swaps oldBrick for newBrick ("replace-brick ...
+	// commit force").
+	VolumeReplaceBrick(ctx context.Context, host, name, oldBrick, newBrick string) error
 }

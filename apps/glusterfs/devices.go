@@ -321,7 +321,9 @@ func (a *App) teardownDevice(ctx context.Context, node *db.Node, dev *db.Device,
 	return err
 }
 
-// DeviceSetState validates a state change and returns the job that performs it.
+// DeviceSetState validates a state change and returns the job that performs
+// it. Removing a device (state failed) moves each of its bricks to another
+// device first; it is throttled like other operations that move data.
 func (a *App) DeviceSetState(ctx context.Context, id string, req *api.StateRequest) (Job, error) {
 	if err := req.Validate(); err != nil {
 		return nil, errs.Wrap(errs.Invalid, err)
@@ -329,37 +331,62 @@ func (a *App) DeviceSetState(ctx context.Context, id string, req *api.StateReque
 	if _, err := a.DeviceInfo(id); err != nil {
 		return nil, err
 	}
+	release := func() {}
+	if req.State == api.EntryStateFailed {
+		var err error
+		if release, err = a.acquire(); err != nil {
+			return nil, err
+		}
+	}
+	healCheck := req.HealCheck != api.HealCheckDisable
 	return func(ctx context.Context) (string, error) {
-		return "", a.store.Update(func(w db.Writer) error {
-			d, err := w.Device(id)
-			if err != nil {
-				return err
-			}
-			if d.PendingOpID != "" {
-				return errs.New(errs.Conflict, errs.TextConflict)
-			}
-			switch from, to := d.State, req.State; {
-			case from == to:
-				return nil
-			case from == api.EntryStateOnline && to == api.EntryStateFailed:
-				return errs.New(errs.Invalid, fmt.Sprintf("Device must be offline before remove operation is performed, device:%s", id))
-			case from == api.EntryStateFailed && to == api.EntryStateOnline:
-				return errs.New(errs.Invalid, "Cannot move a failed/removed device to online state")
-			case to == api.EntryStateFailed:
-				return removeDeviceTx(w, id)
-			default:
-				d.State = to
-				a.log.WithFields(map[string]any{"device": id, "from": from, "to": to}).Info("device state changed")
-				return w.PutDevice(d)
-			}
-		})
+		defer release()
+		return "", a.deviceSetState(ctx, id, req.State, healCheck)
 	}, nil
 }
 
-// removeDeviceTx marks a device failed ("removed"). A device that still holds
-// bricks would need its bricks moved first; until brick evacuation exists
-// that is refused with a clear error instead of being done half-way.
-func removeDeviceTx(w db.Writer, id string) error {
+func (a *App) deviceSetState(ctx context.Context, id string, to api.EntryState, healCheck bool) error {
+	var from api.EntryState
+	err := a.store.Update(func(w db.Writer) error {
+		d, err := w.Device(id)
+		if err != nil {
+			return err
+		}
+		if d.PendingOpID != "" {
+			return errs.New(errs.Conflict, errs.TextConflict)
+		}
+		from = d.State
+		switch {
+		case from == to:
+			return nil
+		case from == api.EntryStateOnline && to == api.EntryStateFailed:
+			return errs.New(errs.Invalid, fmt.Sprintf("Device must be offline before remove operation is performed, device:%s", id))
+		case from == api.EntryStateFailed && to == api.EntryStateOnline:
+			return errs.New(errs.Invalid, "Cannot move a failed/removed device to online state")
+		case to == api.EntryStateFailed:
+			return nil // after evacuation, below
+		default:
+			d.State = to
+			a.log.WithFields(map[string]any{"device": id, "from": from, "to": to}).Info("device state changed")
+			return w.PutDevice(d)
+		}
+	})
+	if err != nil || to != api.EntryStateFailed || from == api.EntryStateFailed {
+		return err
+	}
+	return a.removeDevice(ctx, id, healCheck)
+}
+
+// removeDevice moves every brick off a device and marks it failed.
+func (a *App) removeDevice(ctx context.Context, id string, healCheck bool) error {
+	if err := a.evacuateDevice(ctx, id, healCheck); err != nil {
+		return err
+	}
+	return a.store.Update(func(w db.Writer) error { return markDeviceFailed(w, id) })
+}
+
+// markDeviceFailed marks an emptied device failed ("removed").
+func markDeviceFailed(w db.Writer, id string) error {
 	d, err := w.Device(id)
 	if err != nil {
 		return err
@@ -369,7 +396,7 @@ func removeDeviceTx(w db.Writer, id string) error {
 		return err
 	}
 	if len(bricks) > 0 {
-		return errs.New(errs.Internal, fmt.Sprintf("Unable to remove device [%s]: it holds %d bricks and moving bricks to other devices is not supported yet", id, len(bricks)))
+		return errs.New(errs.Conflict, fmt.Sprintf("Unable to remove device [%s]: %d bricks are still on it", id, len(bricks)))
 	}
 	d.State = api.EntryStateFailed
 	return w.PutDevice(d)

@@ -387,13 +387,23 @@ func (a *App) NodeSetState(ctx context.Context, id string, req *api.StateRequest
 	if _, err := a.NodeInfo(id); err != nil {
 		return nil, err
 	}
+	release := func() {}
+	if req.State == api.EntryStateFailed {
+		var err error
+		if release, err = a.acquire(); err != nil {
+			return nil, err
+		}
+	}
+	healCheck := req.HealCheck != api.HealCheckDisable
 	return func(ctx context.Context) (string, error) {
-		return "", a.nodeSetState(ctx, id, req.State)
+		defer release()
+		return "", a.nodeSetState(ctx, id, req.State, healCheck)
 	}, nil
 }
 
-func (a *App) nodeSetState(ctx context.Context, id string, to api.EntryState) error {
-	return a.store.Update(func(w db.Writer) error {
+func (a *App) nodeSetState(ctx context.Context, id string, to api.EntryState, healCheck bool) error {
+	var devIDs []string
+	err := a.store.Update(func(w db.Writer) error {
 		n, err := w.Node(id)
 		if err != nil {
 			return err
@@ -412,21 +422,58 @@ func (a *App) nodeSetState(ctx context.Context, id string, to api.EntryState) er
 		case from == api.EntryStateOnline && to == api.EntryStateFailed:
 			return errs.New(errs.Invalid, fmt.Sprintf("Node must be offline before remove operation is performed, node:%s", id))
 		case to == api.EntryStateFailed:
-			// Remove every device of the node, whatever its state.
-			devIDs, err := w.NodeDeviceIDs(id)
-			if err != nil {
-				return err
-			}
-			for _, did := range devIDs {
-				if err := removeDeviceTx(w, did); err != nil {
-					return err
-				}
-			}
+			// Every device is removed first (below), whatever its state.
+			devIDs, err = w.NodeDeviceIDs(id)
+			return err
 		}
 		n.State = to
 		a.log.WithFields(map[string]any{"node": id, "from": from, "to": to}).Info("node state changed")
 		return w.PutNode(n)
 	})
+	if err != nil || to != api.EntryStateFailed || devIDs == nil && !a.nodeIs(id, api.EntryStateOffline) {
+		return err
+	}
+	for _, did := range devIDs {
+		var state api.EntryState
+		if err := a.store.View(func(r db.Reader) error {
+			d, err := r.Device(did)
+			if err == nil {
+				state = d.State
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		if state == api.EntryStateFailed {
+			continue
+		}
+		if err := a.removeDevice(ctx, did, healCheck); err != nil {
+			if errs.Is(err, errs.NoSpace) {
+				return errs.New(errs.NoSpace, fmt.Sprintf("Unable to remove node [%s] as no device was found to replace device [%s]", id, did))
+			}
+			return err
+		}
+	}
+	return a.store.Update(func(w db.Writer) error {
+		n, err := w.Node(id)
+		if err != nil {
+			return err
+		}
+		n.State = api.EntryStateFailed
+		a.log.WithField("node", id).Info("node removed")
+		return w.PutNode(n)
+	})
+}
+
+// nodeIs reports whether a node is in a state.
+func (a *App) nodeIs(id string, s api.EntryState) bool {
+	ok := false
+	_ = a.store.View(func(r db.Reader) error {
+		n, err := r.Node(id)
+		ok = err == nil && n.State == s
+		return nil
+	})
+	return ok
 }
 
 // NodeSetTags changes a node's tags and returns the resulting tag map.

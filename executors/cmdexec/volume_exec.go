@@ -201,3 +201,26 @@ func (e *Executor) VolumeBricks(ctx context.Context, host, name string) ([]strin
 	}
 	return nil, false, nil
 }
+
+// VolumeHealCheck runs `gluster --mode=script --timeout=600 volume heal <name> info --xml`
+// and applies Heketi's replace-brick rules (facts 7.8): the old brick must
+// not be a heal source and enough of its set's other bricks must be online.
+func (e *Executor) VolumeHealCheck(ctx context.Context, host, name, brickID, oldBrick string, peers []string, d executors.Durability) error {
+	res, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeHealInfo(name))
+	if err != nil {
+		return err
+	}
+	heal, err := ParseHealInfo(stdoutOf(res))
+	if err != nil {
+		return err
+	}
+	return CheckReplaceBrick(heal, brickID, oldBrick, peers, durabilityOf(d))
+}
+
+// VolumeReplaceBrick runs:
+//
+//	gluster --mode=script --timeout=600 volume replace-brick <name> <old> <new> commit force
+func (e *Executor) VolumeReplaceBrick(ctx context.Context, host, name, oldBrick, newBrick string) error {
+	_, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeReplaceBrick(name, oldBrick, newBrick))
+	return err
+}
