@@ -67,10 +67,10 @@ func fill(t *testing.T, s db.Store) {
 		}
 		must(w.PutVolume(&db.Volume{ID: vID, ClusterID: cID, Name: "vol_" + vID, SizeGiB: 1,
 			Durability: api.VolumeDurabilityInfo{Type: api.DurabilityReplicate, Replicate: api.ReplicaDurability{Replica: 3}},
-			Gid: 2000, Options: []string{"performance.readdir-ahead off"}, Snapshot: api.VolumeSnapshot{Enable: true, Factor: 1.5}}))
+			Gid:        2000, Options: []string{"performance.readdir-ahead off"}, Snapshot: api.VolumeSnapshot{Enable: true, Factor: 1.5}}))
 		must(w.PutVolume(&db.Volume{ID: bhvID, ClusterID: cID, Name: "bhv", SizeGiB: 2, Block: true,
 			Durability: api.VolumeDurabilityInfo{Type: api.DurabilityReplicate, Replicate: api.ReplicaDurability{Replica: 3}},
-			Options: []string{"group gluster-block"}, BlockInfo: api.BlockInfo{FreeSize: 0, ReservedSize: 1}}))
+			Options:    []string{"group gluster-block"}, BlockInfo: api.BlockInfo{FreeSize: 0, ReservedSize: 1}}))
 		for i, d := range []string{d1, d2, d3} {
 			n := []string{n1, n2, n3}[i]
 			for j, v := range []string{vID, bhvID} {
