@@ -7,6 +7,16 @@
 // a real shell: ordering, stop at the first failure, stderr as the error
 // text, exit statuses, timeouts and cancellation that really kill the remote
 // process, concurrency, large outputs and quoting of awkward strings.
+// Timeouts and kills are checked through /proc, so the host must be Linux.
+//
+// A transport's test calls it like this:
+//
+//	func TestConformance(t *testing.T) {
+//		tr := newTransportUnderTest(t)
+//		executortest.Run(t, func(t *testing.T) executortest.Target {
+//			return executortest.Target{Transport: tr, Host: "node1", Dir: scratchDirOn(t, "node1")}
+//		})
+//	}
 package executortest
 
 import (
@@ -63,14 +73,14 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 	}
 }
 
-// Q quotes s as one POSIX shell word.
-func Q(s string) string {
+// Quote quotes s as one POSIX shell word.
+func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
 // path is name inside the target's scratch dir, quoted for the shell.
 func (tg Target) path(name string) string {
-	return Q(tg.Dir + "/" + name)
+	return Quote(tg.Dir + "/" + name)
 }
 
 // run runs cmds with a generous timeout.
@@ -226,7 +236,7 @@ func testExitStatus(t *testing.T, tg Target) {
 		{"exit 255", 255, ""},
 		{"false", 1, ""},
 		{"basalt-no-such-command-xyz", 127, "not found"},
-		{"test -d " + Q("/nonexistent/basalt"), 1, ""},
+		{"test -d " + Quote("/nonexistent/basalt"), 1, ""},
 	}
 	for _, tc := range tests {
 		res, err := tg.run(context.Background(), tc.cmd)
@@ -475,7 +485,7 @@ var awkward = []string{
 func testQuoting(t *testing.T, tg Target) {
 	t.Run("printf", func(t *testing.T) {
 		for _, s := range awkward {
-			res := tg.mustRun(t, "printf '%s' "+Q(s))
+			res := tg.mustRun(t, "printf '%s' "+Quote(s))
 			if res[0].Stdout != s {
 				t.Errorf("printf round trip of %q gave %q", s, res[0].Stdout)
 			}
@@ -485,7 +495,7 @@ func testQuoting(t *testing.T, tg Target) {
 		// Write with one command, read with another.
 		for i, s := range awkward {
 			f := tg.path("q" + strconv.Itoa(i))
-			res := tg.mustRun(t, "printf '%s' "+Q(s)+" > "+f, "cat "+f)
+			res := tg.mustRun(t, "printf '%s' "+Quote(s)+" > "+f, "cat "+f)
 			if res[1].Stdout != s {
 				t.Errorf("file round trip of %q gave %q", s, res[1].Stdout)
 			}
@@ -529,13 +539,13 @@ func testHeketiLines(t *testing.T, tg Target) {
 	line1 := dev + " " + mnt + " xfs rw,inode64,noatime,nouuid 1 2\n"
 	line2 := dev2 + " " + mnt2 + " xfs rw,inode64,noatime,nouuid 1 2\n"
 	res := tg.mustRun(t,
-		"echo '# fstab' > "+Q(fstab),
+		"echo '# fstab' > "+Quote(fstab),
 		awk(dev, mnt),
 		awk(dev2, mnt2),
-		"cat "+Q(fstab),
-		`sed -i.save "/brick_a1b2c3d4/d" `+Q(fstab),
-		"cat "+Q(fstab),
-		"cat "+Q(fstab+".save"),
+		"cat "+Quote(fstab),
+		`sed -i.save "/brick_a1b2c3d4/d" `+Quote(fstab),
+		"cat "+Quote(fstab),
+		"cat "+Quote(fstab+".save"),
 	)
 	if got, want := res[3].Stdout, "# fstab\n"+line1+line2; got != want {
 		t.Errorf("fstab after the awk lines = %q, want %q", got, want)
