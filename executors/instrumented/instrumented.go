@@ -4,10 +4,11 @@
 //
 // Transports run an ordered batch of commands per call and report no timing
 // per command, so the decorator times the whole Run call and attributes it
-// to the program of the batch's first command. Most batches hold a single
-// command; the multi-command ones (brick create: lvcreate, mkfs.xfs, mount,
-// ...) are named after their first step, which is how operators think of
-// them ("lvcreate is slow") and keeps the label set small. The program is
+// to one program of the batch: the first one that does real work, skipping
+// file helpers (mkdir, awk, chmod, ...) that only prepare for it. Most
+// batches hold a single command; a brick create (mkdir, lvcreate, mkfs.xfs,
+// awk, mount, ...) is reported as lvcreate, which is how operators think of
+// it ("lvcreate is slow") and keeps the label set small. The program is
 // the command's executable base name (gluster, mkfs.xfs, systemctl), with
 // LVM's subcommand instead of "lvm" (lvcreate, not lvm), wrappers such as
 // sudo, timeout and an lvm_wrapper skipped; anything that does not look like
@@ -43,14 +44,35 @@ func New(next executors.Transport, obs Observer) *Transport {
 }
 
 // Run runs cmds through the wrapped transport and reports the elapsed time,
-// labelled with the first command's program and host, whatever the outcome.
+// labelled with BatchProgram(cmds) and host, whatever the outcome.
 func (t *Transport) Run(ctx context.Context, host string, cmds []string, timeout time.Duration) ([]executors.Result, error) {
 	start := t.now()
 	res, err := t.next.Run(ctx, host, cmds, timeout)
 	if len(cmds) > 0 {
-		t.obs.ObserveCommand(Program(cmds[0]), host, t.now().Sub(start))
+		t.obs.ObserveCommand(BatchProgram(cmds), host, t.now().Sub(start))
 	}
 	return res, err
+}
+
+// helpers are programs that only prepare or tidy up around the real work of
+// a batch.
+var helpers = map[string]bool{
+	"mkdir": true, "rmdir": true, "awk": true, "sed": true, "chmod": true, "chown": true,
+	"echo": true, "test": true, "cat": true, "ls": true, "true": true, "other": true,
+}
+
+// BatchProgram names a batch of commands by its first program that is not a
+// helper, or by its first program when all are helpers.
+func BatchProgram(cmds []string) string {
+	if len(cmds) == 0 {
+		return "other"
+	}
+	for _, c := range cmds {
+		if p := Program(c); !helpers[p] {
+			return p
+		}
+	}
+	return Program(cmds[0])
 }
 
 // wrappers are leading words that run another program.

@@ -36,6 +36,22 @@ func TestProgram(t *testing.T) {
 	}
 }
 
+func TestBatchProgram(t *testing.T) {
+	for _, tc := range []struct {
+		cmds []string
+		want string
+	}{
+		{[]string{"mkdir -p /m/brick_1", "/usr/sbin/lvm lvcreate -T vg/tp", "mkfs.xfs /dev/x", `awk "BEGIN" >> /etc/fstab`}, "lvcreate"},
+		{[]string{"gluster --mode=script volume create v", "gluster --mode=script volume start v"}, "gluster"},
+		{[]string{"mkdir -p /a", "chmod 2775 /a"}, "mkdir"},
+		{nil, "other"},
+	} {
+		if got := BatchProgram(tc.cmds); got != tc.want {
+			t.Errorf("BatchProgram(%q): expected %q, got %q", tc.cmds, tc.want, got)
+		}
+	}
+}
+
 type observation struct {
 	command, host string
 	d             time.Duration
