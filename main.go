@@ -62,5 +62,6 @@ func rootCommand() *cobra.Command {
 	root.Flags().StringVar(&flags.Port, "port", "", "listen port (overrides the config file and HEKETI_HTTP_PORT)")
 	root.Flags().StringVar(&flags.DBPath, "db", "", "database file (overrides glusterfs.db and HEKETI_DB_PATH)")
 	root.AddCommand(demoCommand())
+	root.AddCommand(dbCommand(), offlineCommand())
 	return root
 }
