@@ -10,6 +10,7 @@ import (
 // ahead of the authenticated API chain (facts 2.1).
 func (s *Server) publicRoutes(outer *mux.Router) {
 	outer.Methods("GET").Path("/hello").HandlerFunc(hello)
+	s.operabilityRoutes(outer) // /metrics, /livez, /readyz (operations.go)
 }
 
 // hello is Heketi's unauthenticated liveness greeting; clients check for 200

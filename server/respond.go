@@ -70,7 +70,7 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request, rep *reply) error {
-	id, err := s.jobs.Submit(rep.name, adaptJob(rep.job))
+	id, err := s.jobs.Submit(rep.name, s.timed(rep.name, adaptJob(rep.job)))
 	if err != nil {
 		return err
 	}
