@@ -192,6 +192,7 @@ func dbImport(jsonFile, dbFile string, log *logrus.Entry) error {
 	}
 	store, err := db.Open(dbFile, db.Options{})
 	if err != nil {
+		_ = os.Remove(dbFile)
 		return err
 	}
 	log.WithField("db", dbFile).Debug("new database created")
