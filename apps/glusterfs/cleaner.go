@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/basalt-storage/basalt/db"
+	"github.com/basalt-storage/basalt/internal/errs"
 )
 
 // Background cleaner (facts 9.5): every so often, mark as stale the new
@@ -106,6 +107,8 @@ func (a *App) StartBackgroundCleaner(ctx context.Context, start, every time.Dura
 		}
 		switch {
 		case err != nil && ctx.Err() != nil:
+		case errs.Is(err, errs.Busy):
+			log.Info("cleaner pass skipped: every in-flight operation slot is taken")
 		case err != nil:
 			log.WithError(err).Warn("cleaner pass did not run to the end")
 		case rep != nil && len(rep.MarkedStale)+len(rep.RolledBack)+len(rep.Completed)+len(rep.Failed) > 0:
