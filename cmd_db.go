@@ -308,7 +308,7 @@ func cleanupOperations(configFile string, debug bool, stdout io.Writer) error {
 			log.WithError(err).Error("closing the database")
 		}
 	}()
-	exec, closeExec, err := newExecutor(cfg, store, log)
+	exec, closeExec, err := newExecutor(cfg, store, log, nil)
 	if err != nil {
 		return err
 	}

@@ -19,11 +19,13 @@ import (
 	"github.com/basalt-storage/basalt/executors"
 	"github.com/basalt-storage/basalt/executors/cmdexec"
 	"github.com/basalt-storage/basalt/executors/fakeexec"
+	"github.com/basalt-storage/basalt/executors/instrumented"
 	"github.com/basalt-storage/basalt/executors/kubeexec"
 	"github.com/basalt-storage/basalt/executors/sshexec"
 	"github.com/basalt-storage/basalt/server"
 	"github.com/basalt-storage/basalt/server/async"
 	"github.com/basalt-storage/basalt/server/config"
+	"github.com/basalt-storage/basalt/server/metrics"
 	"github.com/basalt-storage/basalt/server/middleware"
 )
 
@@ -64,9 +66,10 @@ func newLogger(level string) *logrus.Entry {
 	return logrus.NewEntry(l)
 }
 
-// newExecutor builds the executor the config selects. The returned close
-// function releases the transport's connections.
-func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry) (executors.Executor, func(), error) {
+// newExecutor builds the executor the config selects, its transport timed
+// into m (nil: not timed). The returned close function releases the
+// transport's connections.
+func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry, m *metrics.Metrics) (executors.Executor, func(), error) {
 	elog := log.WithField("component", "executor")
 	var transport executors.Transport
 	closeFn := func() {}
@@ -75,7 +78,7 @@ func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry) (executor
 		size := uint64(cfg.MockDeviceSizeGB) * 1024 * 1024
 		fake := fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: size})
 		log.WithField("device_size_gb", cfg.MockDeviceSizeGB).Warn("using the mock executor: storage nodes are simulated in memory")
-		exec := cmdexec.New(fake, cfg.CmdExec(), elog)
+		exec := cmdexec.New(instrumented.New(fake, m), cfg.CmdExec(), elog)
 		if err := seedMockNodes(store, fake, exec, cmdexec.NewRenderer(cfg.CmdExec())); err != nil {
 			return nil, nil, fmt.Errorf("mock executor: rebuilding simulated nodes from the database: %w", err)
 		}
@@ -113,7 +116,7 @@ func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry) (executor
 	default:
 		return nil, nil, fmt.Errorf("invalid executor: %s", cfg.GlusterFS.Executor)
 	}
-	return cmdexec.New(transport, cfg.CmdExec(), elog), closeFn, nil
+	return cmdexec.New(instrumented.New(transport, m), cfg.CmdExec(), elog), closeFn, nil
 }
 
 // serve runs the server until SIGINT or SIGTERM. prepare, when not nil, runs
@@ -139,7 +142,8 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 	}()
 	log.WithField("db", store.Path()).Info("database open")
 
-	exec, closeExec, err := newExecutor(cfg, store, log)
+	reg := metrics.New(metrics.Options{Version: version, Log: log.WithField("component", "metrics")})
+	exec, closeExec, err := newExecutor(cfg, store, log, reg)
 	if err != nil {
 		return err
 	}
@@ -167,6 +171,17 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		}
 	}
 
+	// Background tasks stop (and are waited for) before the store closes.
+	bgCtx, stopBackground := context.WithCancel(context.Background())
+	defer func() { stopBackground(); app.WaitBackground() }()
+	g := cfg.GlusterFS
+	if !g.DisableBackgroundCleaner && !g.DBReadOnly {
+		app.StartBackgroundCleaner(bgCtx, time.Duration(g.StartTimeBackgroundCleaner)*time.Second, time.Duration(g.RefreshTimeBackgroundCleaner)*time.Second)
+	}
+	if !g.DisableMonitorGlusterNodes {
+		app.StartHealthMonitor(bgCtx, time.Duration(g.StartTimeMonitorGlusterNodes)*time.Second, time.Duration(g.RefreshTimeMonitorGlusterNodes)*time.Second)
+	}
+
 	retention := cfg.Basalt.JobResultRetention()
 	if retention == 0 {
 		retention = -1 // 0 in the config means Heketi's forget-on-first-read
@@ -176,6 +191,7 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		Retention:  retention,
 		Logger:     log.WithField("component", "jobs"),
 	})
+	reg.Watch(app, jobs)
 	admin, err := middleware.NewAdminState(cfg.DefaultState)
 	if err != nil {
 		return fmt.Errorf("unable to set admin state: %w", err)
@@ -203,12 +219,15 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		}
 	}()
 
+	api := server.New(app, jobs, server.Options{
+		Log:     log.WithField("component", "http"),
+		Auth:    auth,
+		Admin:   admin,
+		Store:   store,
+		Metrics: reg,
+	})
 	srv := &http.Server{
-		Handler: server.New(app, jobs, server.Options{
-			Log:   log.WithField("component", "http"),
-			Auth:  auth,
-			Admin: admin,
-		}).Handler(),
+		Handler:           api.Handler(),
 		ReadTimeout:       cfg.Basalt.HTTPReadTimeout(),
 		ReadHeaderTimeout: cfg.Basalt.HTTPReadTimeout(),
 		WriteTimeout:      cfg.Basalt.HTTPWriteTimeout(),
@@ -236,6 +255,8 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		}
 	case <-ctx.Done():
 	}
+	api.SetShuttingDown() // /readyz fails from now on
+	stopBackground()      // no new cleaner passes or health checks
 	log.Info("shutting down: no new requests; waiting for running jobs to reach a safe point")
 	grace, cancel := context.WithTimeout(context.Background(), cfg.Basalt.ShutdownGrace())
 	defer cancel()
@@ -287,6 +308,23 @@ func seedMockNodes(store db.Store, fake *fakeexec.Fake, exec executors.Executor,
 				}
 				if _, err := fake.Run(ctx, n.ManageHost(), []string{pv, r.VGCreate(cmdexec.VGName(d.ID), d.Name)}, time.Minute); err != nil {
 					return fmt.Errorf("device %s on %s: %w", d.Name, n.ManageHost(), err)
+				}
+			}
+		}
+		// Join each cluster's nodes into one trusted pool, as node add did.
+		clusterIDs, err := rd.ClusterIDs()
+		if err != nil {
+			return err
+		}
+		for _, cid := range clusterIDs {
+			members, err := rd.ClusterNodeIDs(cid)
+			if err != nil {
+				return err
+			}
+			for i := 1; i < len(members); i++ {
+				probe := r.PeerProbe(hosts[members[i]][1])
+				if _, err := fake.Run(ctx, hosts[members[0]][0], []string{probe}, time.Minute); err != nil {
+					return fmt.Errorf("peer probe of %s: %w", hosts[members[i]][1], err)
 				}
 			}
 		}
@@ -355,5 +393,8 @@ func appConfig(cfg config.Config) glusterfs.Config {
 		AverageFileSizeKB:         g.AverageFileSizeKB,
 		VolumeCreateRetries:       g.OperationRetryLimits.VolumeCreate,
 		MaxInflightOperations:     int(g.MaxInflightOperations),
+
+		AutoCreateBlockHostingVolume: g.AutoCreateBlockHostingVolume,
+		BlockHostingVolumeSizeGB:     g.BlockHostingVolumeSizeGB,
 	}
 }

@@ -6,14 +6,17 @@ package server
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/negroni"
 
 	"github.com/basalt-storage/basalt/apps/glusterfs"
+	"github.com/basalt-storage/basalt/db"
 	"github.com/basalt-storage/basalt/internal/errs"
 	"github.com/basalt-storage/basalt/server/async"
+	"github.com/basalt-storage/basalt/server/metrics"
 	"github.com/basalt-storage/basalt/server/middleware"
 )
 
@@ -24,6 +27,13 @@ type Options struct {
 	Auth *middleware.JWT
 	// Admin is the admin mode (GET/POST /admin, SIGUSR2); nil starts a normal one.
 	Admin *middleware.AdminState
+	// Metrics records request and job durations and serves GET /metrics;
+	// nil turns metrics off (GET /metrics answers 404).
+	Metrics *metrics.Metrics
+	// Store serves GET /db/dump and /db/check, and GET /backup/db when it
+	// has a Backup(io.Writer) (int64, error) method (db.BoltStore does); nil
+	// answers those routes with 503.
+	Store db.Store
 }
 
 // Server routes HTTP requests to the application.
@@ -34,15 +44,20 @@ type Server struct {
 	handler http.Handler
 	auth    *middleware.JWT
 	admin   *middleware.AdminState
+	store   db.Store
+
+	metrics      *metrics.Metrics // nil: off
+	shuttingDown atomic.Bool      // set by SetShuttingDown; fails /readyz
 }
 
 // New builds the server's handler tree.
 func New(app *glusterfs.App, jobs *async.Manager, opts Options) *Server {
-	s := &Server{app: app, jobs: jobs, log: opts.Log}
+	s := &Server{app: app, jobs: jobs, log: opts.Log, store: opts.Store}
 	if s.log == nil {
 		s.log = logrus.NewEntry(logrus.New())
 	}
 	s.auth, s.admin = opts.Auth, opts.Admin
+	s.metrics = opts.Metrics
 	if s.admin == nil {
 		s.admin = new(middleware.AdminState)
 	}
@@ -73,8 +88,12 @@ func (s *Server) Routes() []Route {
 		s.nodeRoutes(),
 		s.deviceRoutes(),
 		s.volumeRoutes(),
+		s.blockVolumeRoutes(),
+		s.brickRoutes(),
 		s.adminRoutes(),
+		s.dbRoutes(),
 		s.loggingRoutes(),
+		s.operationRoutes(),
 	} {
 		table = append(table, part...)
 	}
@@ -104,6 +123,7 @@ func (s *Server) routes() http.Handler {
 	// Heketi's chain: recovery and logging, then the guards (JWT, role,
 	// admin mode, throttle), then the API router.
 	chain := negroni.New()
+	chain.Use(middleware.HTTPMetrics{Router: api, Observe: s.metrics.ObserveHTTP})
 	chain.Use(middleware.RequestLog{Log: s.log})
 	chain.Use(middleware.Recovery(s.log))
 	for _, g := range s.guards() {

@@ -46,6 +46,11 @@ type Config struct {
 	AverageFileSizeKB         uint64 // arbiter sizing (64)
 	VolumeCreateRetries       int    // retries after a failed create (4)
 	MaxInflightOperations     int    // throttle (8)
+	// AutoCreateBlockHostingVolume creates a block-hosting volume when no
+	// existing one can take a new block volume.
+	AutoCreateBlockHostingVolume bool
+	BlockHostingVolumeSizeGB     int    // size of auto-created block-hosting volumes (1024)
+	BlockPrealloc                string // gluster-block prealloc value; "": the executor's default
 }
 
 func (c Config) withDefaults() Config {
@@ -92,6 +97,8 @@ type App struct {
 	mu           sync.Mutex
 	clusterLocks map[string]*sync.Mutex
 	tracked      map[string]bool // operations a running job is working on
+
+	bg background // health monitor and cleaner state (health.go)
 }
 
 // New returns an App over a store and an executor.

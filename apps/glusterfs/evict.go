@@ -380,7 +380,6 @@ func (a *App) recoverBrickEvict(ctx context.Context, op *db.PendingOp) (string, 
 	return "rolled back", a.rollbackEvict(ctx, op, nb, old)
 }
 
-
 // setSize is the number of bricks in one of the volume's sets.
 func setSize(v *db.Volume) int {
 	switch v.Durability.Type {

@@ -111,6 +111,16 @@ func (a *App) repairOne(ctx context.Context, op *db.PendingOp) (done string, err
 	case db.OpExpandVolume:
 		done, err := a.recoverVolumeExpand(ctx, op)
 		return done, err, true
+	case db.OpCreateBlockVolume:
+		return "rolled back", a.recoverBlockCreate(ctx, op), true
+	case db.OpDeleteBlockVolume:
+		return "completed", a.recoverBlockDelete(ctx, op), true
+	case db.OpExpandBlockVolume:
+		done, err := a.recoverBlockExpand(ctx, op)
+		return done, err, true
+	case db.OpEvictBrick:
+		done, err := a.recoverBrickEvict(ctx, op)
+		return done, err, true
 	}
 	return "", nil, false
 }

@@ -220,7 +220,7 @@ func (a *App) placeSize(r db.Reader, clusterIDs []string, vol *db.Volume, sizeGi
 	}
 	clusters := make([]allocator.Cluster, 0, len(clusterIDs))
 	for _, cid := range clusterIDs {
-		c, err := topologyOf(r, cid)
+		c, err := topologyOf(r, cid, a.NodeHealthy)
 		if err != nil {
 			return nil, err
 		}
@@ -229,8 +229,9 @@ func (a *App) placeSize(r db.Reader, clusterIDs []string, vol *db.Volume, sizeGi
 	return allocator.PlaceAny(clusters, areq)
 }
 
-// topologyOf builds the allocator's read-only view of one cluster.
-func topologyOf(r db.Reader, clusterID string) (allocator.Cluster, error) {
+// topologyOf builds the allocator's read-only view of one cluster. Nodes
+// for which healthy is false (glusterd down, health.go) get no new bricks.
+func topologyOf(r db.Reader, clusterID string, healthy func(nodeID string) bool) (allocator.Cluster, error) {
 	c := allocator.Cluster{ID: clusterID}
 	nodeIDs, err := r.ClusterNodeIDs(clusterID)
 	if err != nil {
@@ -246,7 +247,7 @@ func topologyOf(r db.Reader, clusterID string) (allocator.Cluster, error) {
 		} else if hidden {
 			continue
 		}
-		an := allocator.Node{ID: n.ID, Zone: n.Zone, Tags: n.Tags, Usable: n.State == api.EntryStateOnline}
+		an := allocator.Node{ID: n.ID, Zone: n.Zone, Tags: n.Tags, Usable: n.State == api.EntryStateOnline && healthy(n.ID)}
 		devIDs, err := r.NodeDeviceIDs(nid)
 		if err != nil {
 			return c, err
@@ -666,7 +667,7 @@ func visibleVolume(r db.Reader, id string) (*db.Volume, error) {
 	}
 	if v.PendingOpID != "" {
 		op, err := r.PendingOp(v.PendingOpID)
-		if err == nil && op.Type != db.OpExpandVolume {
+		if err == nil && (op.Type == db.OpCreateVolume || op.Type == db.OpCloneVolume || op.Type == db.OpDeleteVolume) {
 			return nil, errs.ErrNotFound
 		}
 	}

@@ -600,7 +600,9 @@ func (c *gcli) volume(args []string) output {
 		if v == nil {
 			return c.failed("volume set", fmt.Sprintf("Volume %s does not exist", args[0]))
 		}
-		if !strings.Contains(args[1], ".") {
+		// "group <name>" applies an option group file (/var/lib/glusterd/groups);
+		// the model records the group itself.
+		if !strings.Contains(args[1], ".") && args[1] != "group" {
 			return c.failed("volume set", fmt.Sprintf("option : %s does not exist", args[1]))
 		}
 		v.setOption(args[1], strings.Join(args[2:], " "))

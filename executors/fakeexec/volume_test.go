@@ -1,6 +1,8 @@
 package fakeexec
 
 import (
+	"time"
+
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -491,5 +493,24 @@ func TestAutoNodesMockMode(t *testing.T) {
 	}
 	if l := f.Leaks(""); len(l) != 0 {
 		t.Errorf("leaks: %q", l)
+	}
+}
+
+func TestVolumeSetGroup(t *testing.T) {
+	f := New(Options{})
+	f.AddNode("h1", "s1")
+	f.Node("h1").AddDisk("/dev/sdb", 4<<20)
+	cmds := []string{
+		"mkdir -p /bricks/b1/brick",
+		"gluster --mode=script --timeout=600 volume create v1 s1:/bricks/b1/brick force",
+	}
+	if _, err := f.Run(t.Context(), "h1", cmds, time.Minute); err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	if _, err := f.Run(t.Context(), "h1", []string{"gluster --mode=script --timeout=600 volume set v1 group gluster-block"}, time.Minute); err != nil {
+		t.Fatalf("volume set group: %v", err)
+	}
+	if _, err := f.Run(t.Context(), "h1", []string{"gluster --mode=script --timeout=600 volume set v1 bogus on"}, time.Minute); err == nil {
+		t.Fatal("an option without a dot that is not group must fail")
 	}
 }

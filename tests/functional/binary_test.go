@@ -378,3 +378,41 @@ func TestBinaryWithAuthAndAdminReset(t *testing.T) {
 	waitFor(t, "admin reset", func() bool { return post("/clusters", `{}`) == 201 })
 	p.stop(t)
 }
+
+// TestBinaryMockRestartWithReplicaVolume restarts a mock server whose
+// database holds a replica-3 volume over three nodes: the simulated nodes
+// must be rebuilt as one trusted pool, with the volume deletable afterwards.
+func TestBinaryMockRestartWithReplicaVolume(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeSampleStyleConfig(t, dir)
+	port := freePort(t)
+	p := startBasalt(t, port, "--config", cfg, "--disable-auth")
+	_, _, body := p.call(t, "POST", "/clusters", `{"block":true,"file":true}`)
+	var c struct{ ID string }
+	_ = json.Unmarshal([]byte(body), &c)
+	for i := 1; i <= 3; i++ {
+		status, h, b := p.call(t, "POST", "/nodes", fmt.Sprintf(`{"cluster":%q,"zone":%d,"hostnames":{"manage":["n%d"],"storage":["10.2.0.%d"]}}`, c.ID, i, i, i))
+		if status != 303 {
+			t.Fatalf("node add: %d %q", status, b)
+		}
+		node := strings.TrimPrefix(h.Get("Location"), "/nodes/")
+		if status, _, b := p.call(t, "POST", "/devices", `{"node":"`+node+`","name":"/dev/sdb"}`); status != 204 {
+			t.Fatalf("device add: %d %q", status, b)
+		}
+	}
+	status, h, b := p.call(t, "POST", "/volumes", `{"size":2,"durability":{"type":"replicate","replicate":{"replica":3}}}`)
+	if status != 303 {
+		t.Fatalf("volume create: %d %q", status, b)
+	}
+	vol := h.Get("Location")
+	p.stop(t)
+
+	p2 := startBasalt(t, port, "--config", cfg, "--disable-auth")
+	if status, _, b := p2.call(t, "POST", vol+"/expand", `{"expand_size":1}`); status != 303 {
+		t.Fatalf("expand after restart: expected 303, got %d %q", status, b)
+	}
+	if status, _, b := p2.call(t, "DELETE", vol, ""); status != 204 {
+		t.Fatalf("delete after restart: expected 204, got %d %q", status, b)
+	}
+	p2.stop(t)
+}
