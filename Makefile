@@ -14,8 +14,12 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build the basalt server into ./bin
+build: build-cli ## Build the basalt server and basalt-cli into ./bin
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/basalt .
+
+.PHONY: build-cli
+build-cli: ## Build basalt-cli (the heketi-cli drop-in) into ./bin
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/basalt-cli ./client/cli/basalt-cli
 
 .PHONY: demo
 demo: ## Run a demo server on :8080 (mock nodes, ./data database, no auth, demo topology)
@@ -39,8 +43,10 @@ bench: ## Run the benchmarks (results belong in docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: install
-install: build ## Install basalt into $(PREFIX)/bin
+install: build ## Install basalt, basalt-cli and a heketi-cli symlink into $(PREFIX)/bin
 	install -D -m 0755 $(BIN)/basalt $(PREFIX)/bin/basalt
+	install -D -m 0755 $(BIN)/basalt-cli $(PREFIX)/bin/basalt-cli
+	ln -sf basalt-cli $(PREFIX)/bin/heketi-cli
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps ./data)
