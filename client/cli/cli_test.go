@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basalt-storage/basalt/client/api"
+)
+
+func TestTopologyFileDeviceForms(t *testing.T) {
+	var f TopologyFile
+	doc := `{"clusters":[{"file":false,"nodes":[{"node":{"zone":1,"hostnames":{"manage":["m"],"storage":["s"]}},
+		"devices":["/dev/sdb",{"name":"/dev/sdc","destroydata":true,"tags":{"a":"b"}}]}]}]}`
+	if err := json.Unmarshal([]byte(doc), &f); err != nil {
+		t.Fatal(err)
+	}
+	cl := f.Clusters[0]
+	if cl.Block != nil || cl.File == nil || *cl.File {
+		t.Errorf("flags: expected block absent and file false, got %v %v", cl.Block, cl.File)
+	}
+	got := cl.Nodes[0].Devices
+	want := []TopologyFileDevice{{Name: "/dev/sdb"}, {Name: "/dev/sdc", DestroyData: true, Tags: map[string]string{"a": "b"}}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("devices: expected %v, got %v", want, got)
+	}
+	if err := json.Unmarshal([]byte(`{"clusters":[{"nodes":[{"devices":[42]}]}]}`), &f); err == nil {
+		t.Errorf("a device that is neither string nor object must be rejected")
+	}
+}
+
+func TestVolumeInfoText(t *testing.T) {
+	bricks := make([]api.BrickInfo, 6)
+	vol := func(d api.VolumeDurabilityInfo) *api.VolumeInfoResponse {
+		v := &api.VolumeInfoResponse{Bricks: bricks}
+		v.Durability = d
+		return v
+	}
+	tests := []struct {
+		name string
+		v    *api.VolumeInfoResponse
+		want []string
+	}{
+		{"replica 3", vol(api.VolumeDurabilityInfo{Type: "replicate", Replicate: api.ReplicaDurability{Replica: 3}}),
+			[]string{"Durability Type: replicate\nDistribute Count: 2\nReplica Count: 3\n"}},
+		// heketi-cli divides by zero here; the server builds replica-0 volumes 2-way.
+		{"replica 0", vol(api.VolumeDurabilityInfo{Type: "replicate"}),
+			[]string{"Distribute Count: 3\nReplica Count: 2\n"}},
+		{"disperse 4+2", vol(api.VolumeDurabilityInfo{Type: "disperse", Disperse: api.DisperseDurability{Data: 4, Redundancy: 2}}),
+			[]string{"Distribute Count: 1\nDisperse Data Count: 4\nDisperse Redundancy Count: 2\n"}},
+		{"disperse 0+0", vol(api.VolumeDurabilityInfo{Type: "disperse"}), []string{"Distribute Count: 6\n"}},
+		{"none", vol(api.VolumeDurabilityInfo{}), []string{"Durability Type: none\nDistribute Count: 6\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := formatVolumeInfo(tc.v)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("expected the text to contain %q, got:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+// fakeTopologyServer serves one cluster with nodes nodes and vols volumes
+// from precomputed bodies, like a Heketi server (no auth check).
+func fakeTopologyServer(t *testing.T, nodes, vols int) *httptest.Server {
+	t.Helper()
+	const cid = "c0000000000000000000000000000000"
+	ci := api.ClusterInfoResponse{ID: cid, Nodes: []string{}, Volumes: []string{}, BlockVolumes: []string{}}
+	bodies := map[string][]byte{}
+	for i := range nodes {
+		id := fmt.Sprintf("%032x", 0x10000+i)
+		ci.Nodes = append(ci.Nodes, id)
+		n := api.NodeInfoResponse{State: "online", DevicesInfo: []api.DeviceInfoResponse{}}
+		n.ID, n.ClusterID, n.Zone = id, cid, 1
+		n.Hostnames = api.HostAddresses{Manage: []string{fmt.Sprintf("node%d", i)}, Storage: []string{fmt.Sprintf("10.0.0.%d", i)}}
+		bodies["/nodes/"+id], _ = json.Marshal(n)
+	}
+	for i := range vols {
+		id := fmt.Sprintf("%032x", 0x900000+i)
+		ci.Volumes = append(ci.Volumes, id)
+		v := api.VolumeInfoResponse{Bricks: []api.BrickInfo{}}
+		v.ID, v.Cluster, v.Name, v.Size = id, cid, "vol_"+id, 1
+		v.Durability = api.VolumeDurabilityInfo{Type: "replicate", Replicate: api.ReplicaDurability{Replica: 3}}
+		v.Mount.GlusterFS = api.GlusterFSMount{Hosts: []string{"10.0.0.0"}, MountPoint: "10.0.0.0:vol_" + id, Options: map[string]string{"backup-volfile-servers": ""}}
+		bodies["/volumes/"+id], _ = json.Marshal(v)
+	}
+	bodies["/clusters"], _ = json.Marshal(api.ClusterListResponse{Clusters: []string{cid}})
+	bodies["/clusters/"+cid], _ = json.Marshal(ci)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := bodies[r.URL.Path]
+		if !ok {
+			http.Error(w, "Invalid path or request", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestTopologyInfoTenThousandVolumes checks that topology info of 10,000
+// volumes (one GET each, as the API requires) is fast: heketi-cli fetches
+// them one after the other and takes seconds.
+func TestTopologyInfoTenThousandVolumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 10,000-volume fake server")
+	}
+	srv := fakeTopologyServer(t, 3, 10000)
+	for _, args := range [][]string{{"topology", "info"}, {"topology", "info", "--json"}} {
+		var out, errb bytes.Buffer
+		start := time.Now()
+		code := Run(context.Background(), append([]string{"--server", srv.URL}, args...), Options{Stdout: &out, Stderr: &errb})
+		elapsed := time.Since(start)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		t.Logf("%v of 10,000 volumes: %v, %d bytes", args, elapsed, out.Len())
+		// Generous bound for a shared 2-core machine; typically well under 1 s.
+		if elapsed > 5*time.Second {
+			t.Errorf("%v of 10,000 volumes took %v; expected well under 5s", args, elapsed)
+		}
+		if n := strings.Count(out.String(), "vol_"); n < 10000 {
+			t.Errorf("%v: expected every volume in the output, found %d mentions", args, n)
+		}
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	srv := fakeTopologyServer(t, 1, 0)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"volume", "info", strings.Repeat("0", 32)}, "Error: Invalid path or request\n"},
+		{[]string{"node", "info"}, "Error: Node id missing\n"},
+		{[]string{"topology", "load"}, "Error: Missing configuration file\n"},
+		{[]string{"topology", "info", "-T", "{{.Nope"}, "Error: invalid template: template: topology:1: unclosed action\n"},
+		{[]string{"volume", "set-block-hosting-restriction", "open", "x"}, "Error: Invalid restriction \"open\": expected locked or unlocked\n"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := Run(context.Background(), append([]string{"-s", srv.URL}, tc.args...), Options{Stdout: &out, Stderr: &errb})
+			if code != ExitError || errb.String() != tc.want {
+				t.Errorf("expected exit %d and %q, got %d and %q", ExitError, tc.want, code, errb.String())
+			}
+		})
+	}
+}
+
+func TestEnvironmentDefaults(t *testing.T) {
+	srv := fakeTopologyServer(t, 2, 0)
+	env := map[string]string{EnvServer: srv.URL}
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"node", "list"}, Options{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	want := "Id:00000000000000000000000000010000\tCluster:c0000000000000000000000000000000\n" +
+		"Id:00000000000000000000000000010001\tCluster:c0000000000000000000000000000000\n"
+	if out.String() != want {
+		t.Errorf("expected\n%q\ngot\n%q", want, out.String())
+	}
+}
