@@ -225,6 +225,8 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		Admin:   admin,
 		Store:   store,
 		Metrics: reg,
+
+		Profiling: cfg.Profiling,
 	})
 	srv := &http.Server{
 		Handler:           api.Handler(),

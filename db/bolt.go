@@ -48,6 +48,9 @@ type BoltStore struct {
 
 var _ Store = (*BoltStore)(nil)
 
+// batchDelay is the longest a Batch call waits to share a commit.
+const batchDelay = 2 * time.Millisecond
+
 // Open opens, or creates with its parent directory, the database file at path
 // (mode 0600). A new file is initialised at SchemaVersion; an older file is
 // migrated step by step; a newer one is refused (the error wraps
@@ -95,6 +98,10 @@ func open(path string, opts Options, steps []Migration) (*BoltStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	// Batch waits at most this long for company before committing: long
+	// enough to coalesce concurrent requests into one fsync, short enough
+	// not to add visible latency (bbolt's default is 10 ms).
+	bdb.MaxBatchDelay = batchDelay
 	s := &BoltStore{bdb: bdb, path: path, readOnly: opts.ReadOnly}
 	if err := s.init(codeVersion, steps); err != nil {
 		_ = bdb.Close()

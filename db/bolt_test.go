@@ -1142,3 +1142,26 @@ func TestBackup(t *testing.T) {
 	}
 	checkIndexes(t, r)
 }
+
+func TestRevisionGrowsWithCommits(t *testing.T) {
+	s, err := Open(t.TempDir()+"/r.db", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rev := func() uint64 {
+		var r uint64
+		_ = s.View(func(rd Reader) error { r = rd.Revision(); return nil })
+		return r
+	}
+	before := rev()
+	if again := rev(); again != before {
+		t.Fatalf("reads must not change the revision: %d then %d", before, again)
+	}
+	if err := s.Update(func(w Writer) error { return w.PutCluster(&Cluster{ID: "c1"}) }); err != nil {
+		t.Fatal(err)
+	}
+	if after := rev(); after <= before {
+		t.Fatalf("a commit must raise the revision: %d then %d", before, after)
+	}
+}

@@ -68,6 +68,11 @@ type Reader interface {
 	PendingOp(id string) (*PendingOp, error)
 	PendingOpIDs() ([]string, error)
 
+	// Revision identifies the committed state the reader sees: it changes
+	// with every committed write and never goes back, so anything computed
+	// from a snapshot can be cached under it.
+	Revision() uint64
+
 	// Meta returns a store attribute ("" when unset), e.g. the generation id.
 	Meta(key string) (string, error)
 }

@@ -230,6 +230,10 @@ func (r *reader) PendingOp(id string) (*PendingOp, error) {
 func (r *reader) PendingOpIDs() ([]string, error) { return r.keys(bPendingOps) }
 
 // Meta returns the meta attribute key, or "".
+// Revision is bbolt's transaction id: in a read transaction, the id of the
+// last committed write; it grows with every commit.
+func (r *reader) Revision() uint64 { return uint64(r.tx.ID()) }
+
 func (r *reader) Meta(key string) (string, error) {
 	return string(r.bucket(bMeta).Get(r.lookupKey(key))), nil
 }

@@ -9,8 +9,8 @@ import (
 func (s *Server) clusterRoutes() []Route {
 	return []Route{
 		s.route("POST", "/clusters", "cluster create", s.clusterCreate),
-		s.route("GET", "/clusters", "cluster list", s.clusterList),
-		s.route("GET", "/clusters/"+idPattern, "cluster info", s.clusterInfo),
+		s.cachedRoute("/clusters", "cluster list", s.clusterList),
+		s.cachedRoute("/clusters/"+idPattern, "cluster info", s.clusterInfo),
 		s.route("POST", "/clusters/"+idPattern+"/flags", "cluster set flags", s.clusterSetFlags),
 		s.route("DELETE", "/clusters/"+idPattern, "cluster delete", s.clusterDelete),
 	}
@@ -63,7 +63,7 @@ func (s *Server) clusterDelete(r *http.Request) (*reply, error) {
 func (s *Server) nodeRoutes() []Route {
 	return []Route{
 		s.route("POST", "/nodes", "node add", s.nodeAdd),
-		s.route("GET", "/nodes/"+idPattern, "node info", s.nodeInfo),
+		s.cachedRoute("/nodes/"+idPattern, "node info", s.nodeInfo),
 		s.route("DELETE", "/nodes/"+idPattern, "node delete", s.nodeDelete),
 		s.route("POST", "/nodes/"+idPattern+"/state", "node set state", s.nodeSetState),
 		s.route("POST", "/nodes/"+idPattern+"/tags", "node set tags", s.nodeSetTags),
@@ -125,7 +125,7 @@ func (s *Server) nodeSetTags(r *http.Request) (*reply, error) {
 func (s *Server) deviceRoutes() []Route {
 	return []Route{
 		s.route("POST", "/devices", "device add", s.deviceAdd),
-		s.route("GET", "/devices/"+idPattern, "device info", s.deviceInfo),
+		s.cachedRoute("/devices/"+idPattern, "device info", s.deviceInfo),
 		s.route("DELETE", "/devices/"+idPattern, "device delete", s.deviceDelete),
 		s.route("POST", "/devices/"+idPattern+"/state", "device set state", s.deviceSetState),
 		s.route("GET", "/devices/"+idPattern+"/resync", "device resync", s.deviceResync),

@@ -34,17 +34,22 @@ type Options struct {
 	// has a Backup(io.Writer) (int64, error) method (db.BoltStore does); nil
 	// answers those routes with 503.
 	Store db.Store
+	// Profiling serves /debug/pprof without authentication (config key
+	// profiling, HEKETI_PROFILING).
+	Profiling bool
 }
 
 // Server routes HTTP requests to the application.
 type Server struct {
-	app     *glusterfs.App
-	jobs    *async.Manager
-	log     *logrus.Entry
-	handler http.Handler
-	auth    *middleware.JWT
-	admin   *middleware.AdminState
-	store   db.Store
+	app       *glusterfs.App
+	jobs      *async.Manager
+	log       *logrus.Entry
+	handler   http.Handler
+	auth      *middleware.JWT
+	admin     *middleware.AdminState
+	store     db.Store
+	profiling bool
+	cache     responseCache
 
 	metrics      *metrics.Metrics // nil: off
 	shuttingDown atomic.Bool      // set by SetShuttingDown; fails /readyz
@@ -52,7 +57,7 @@ type Server struct {
 
 // New builds the server's handler tree.
 func New(app *glusterfs.App, jobs *async.Manager, opts Options) *Server {
-	s := &Server{app: app, jobs: jobs, log: opts.Log, store: opts.Store}
+	s := &Server{app: app, jobs: jobs, log: opts.Log, store: opts.Store, profiling: opts.Profiling}
 	if s.log == nil {
 		s.log = logrus.NewEntry(logrus.New())
 	}

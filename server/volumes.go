@@ -9,7 +9,7 @@ import (
 func (s *Server) volumeRoutes() []Route {
 	return []Route{
 		s.route("POST", "/volumes", "volume create", s.volumeCreate),
-		s.route("GET", "/volumes", "volume list", s.volumeList),
+		s.cachedRoute("/volumes", "volume list", s.volumeList),
 		s.route("GET", "/volumes/"+idPattern, "volume info", s.volumeInfo),
 		s.route("DELETE", "/volumes/"+idPattern, "volume delete", s.volumeDelete),
 		s.route("POST", "/volumes/"+idPattern+"/expand", "volume expand", s.volumeExpand),

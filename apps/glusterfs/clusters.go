@@ -73,17 +73,19 @@ func clusterInfo(r db.Reader, id string) (*api.ClusterInfoResponse, error) {
 			info.Nodes = append(info.Nodes, nid)
 		}
 	}
+	// Hidden volumes and block volumes come from the few pending
+	// operations, so cluster info never reads every volume record.
+	hidden, err := pendingVolumes(r)
+	if err != nil {
+		return nil, err
+	}
 	volIDs, err := r.ClusterVolumeIDs(id)
 	if err != nil {
 		return nil, err
 	}
 	info.Volumes = make([]string, 0, len(volIDs))
 	for _, vid := range volIDs {
-		v, err := r.Volume(vid)
-		if err != nil {
-			return nil, err
-		}
-		if v.PendingOpID == "" {
+		if !hidden[vid] {
 			info.Volumes = append(info.Volumes, vid)
 		}
 	}
@@ -93,11 +95,7 @@ func clusterInfo(r db.Reader, id string) (*api.ClusterInfoResponse, error) {
 	}
 	info.BlockVolumes = make([]string, 0, len(bvIDs))
 	for _, bid := range bvIDs {
-		bv, err := r.BlockVolume(bid)
-		if err != nil {
-			return nil, err
-		}
-		if bv.PendingOpID == "" {
+		if !hidden[bid] {
 			info.BlockVolumes = append(info.BlockVolumes, bid)
 		}
 	}

@@ -21,7 +21,10 @@ func (a *App) VolumeDelete(ctx context.Context, id string) (Job, error) {
 	op := newOp(db.OpDeleteVolume, db.PendingAction{Change: db.ChangeDeleteVolume, ID: id})
 	var vol *db.Volume
 	var bricks []*db.Brick
-	err = a.store.Update(func(w db.Writer) error {
+	firstActions := op.Actions
+	// Batch: group commit with concurrent deletes; the function may run again.
+	err = a.store.Batch(func(w db.Writer) error {
+		op.Actions = append([]db.PendingAction(nil), firstActions...)
 		v, err := visibleVolume(w, id)
 		if err != nil {
 			return err

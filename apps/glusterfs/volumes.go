@@ -67,7 +67,12 @@ func (a *App) VolumeCreate(ctx context.Context, req *api.VolumeCreateRequest) (J
 	vol.PendingOpID = op.ID
 
 	var placed *volumePlacement
-	err = a.store.Update(func(w db.Writer) error {
+	firstActions := op.Actions
+	// Batch coalesces concurrent creates into one commit; the function may
+	// run more than once, so it starts from the same state every time.
+	err = a.store.Batch(func(w db.Writer) error {
+		op.Actions = append([]db.PendingAction(nil), firstActions...)
+		placed = nil
 		clusters, err := a.eligibleClusters(w, req, vol.Name)
 		if err != nil {
 			return err
@@ -599,8 +604,8 @@ func (a *App) forgetVolume(volID, opID string) error {
 	})
 }
 
-// pendingVolumes returns the ids of volumes an unfinished create, clone or
-// delete is working on (hidden from API reads). It reads the few pending
+// pendingVolumes returns the ids of volumes and block volumes an unfinished
+// create, clone or delete is working on (hidden from API reads). It reads the few pending
 // operations, not every volume.
 func pendingVolumes(r db.Reader) (map[string]bool, error) {
 	ids, err := r.PendingOpIDs()
@@ -615,7 +620,8 @@ func pendingVolumes(r db.Reader) (map[string]bool, error) {
 		}
 		for _, act := range op.Actions {
 			switch act.Change {
-			case db.ChangeAddVolume, db.ChangeDeleteVolume, db.ChangeAddVolumeClone:
+			case db.ChangeAddVolume, db.ChangeDeleteVolume, db.ChangeAddVolumeClone,
+				db.ChangeAddBlockVolume, db.ChangeDeleteBlockVol:
 				hidden[act.ID] = true
 			}
 		}

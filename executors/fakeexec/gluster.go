@@ -18,6 +18,69 @@ type pool struct {
 	snaps     map[string]*snapshot
 	blocks    map[string]*blockVolume // by "<hosting volume>/<name>"
 	snapLimit int
+	bricks    brickIndex // every volume brick of the pool, for O(depth) overlap checks
+}
+
+// brickIndex finds volume bricks by node and path. exact holds each brick
+// path; under counts, for every ancestor directory of a brick path, the
+// bricks below it. Together they answer "does this path contain, or lie in,
+// an existing brick" without scanning every volume.
+type brickIndex struct {
+	exact map[*node]map[string]*brick
+	under map[*node]map[string]int
+}
+
+func (ix *brickIndex) add(bs ...*brick) {
+	if ix.exact == nil {
+		ix.exact, ix.under = map[*node]map[string]*brick{}, map[*node]map[string]int{}
+	}
+	for _, b := range bs {
+		if ix.exact[b.n] == nil {
+			ix.exact[b.n], ix.under[b.n] = map[string]*brick{}, map[string]int{}
+		}
+		ix.exact[b.n][b.path] = b
+		for d := path.Dir(b.path); ; d = path.Dir(d) {
+			ix.under[b.n][d]++
+			if d == "/" || d == "." {
+				break
+			}
+		}
+	}
+}
+
+func (ix *brickIndex) remove(bs ...*brick) {
+	for _, b := range bs {
+		if ix.exact[b.n] == nil || ix.exact[b.n][b.path] != b {
+			continue
+		}
+		delete(ix.exact[b.n], b.path)
+		for d := path.Dir(b.path); ; d = path.Dir(d) {
+			if ix.under[b.n][d]--; ix.under[b.n][d] <= 0 {
+				delete(ix.under[b.n], d)
+			}
+			if d == "/" || d == "." {
+				break
+			}
+		}
+	}
+}
+
+// overlaps reports whether p on n is, contains, or lies in a brick other than
+// ignore.
+func (ix *brickIndex) overlaps(n *node, p string, ignore *brick) bool {
+	for q := p; ; q = path.Dir(q) {
+		if b := ix.exact[n][q]; b != nil && b != ignore {
+			return true
+		}
+		if q == "/" || q == "." {
+			break
+		}
+	}
+	below := ix.under[n][p]
+	if ignore != nil && ignore.n == n && strings.HasPrefix(ignore.path, p+"/") {
+		below--
+	}
+	return below > 0
 }
 
 type volume struct {
@@ -472,15 +535,8 @@ func (c *gcli) checkBricks(names []string, leaf int, kind string, force bool, ig
 		if !exists {
 			return nil, fmt.Sprintf("Failed to create brick directory for brick %s:%s. Reason : No such file or directory ", host, p)
 		}
-		for _, v := range c.p.volumes {
-			for _, b := range v.bricks {
-				if b == ignore || b.n != m {
-					continue
-				}
-				if b.path == p || strings.HasPrefix(b.path, p+"/") || strings.HasPrefix(p, b.path+"/") {
-					return nil, fmt.Sprintf("Brick: %s not available. Brick may be containing or be contained by an existing brick.", name)
-				}
-			}
+		if c.p.bricks.overlaps(m, p, ignore) {
+			return nil, fmt.Sprintf("Brick: %s not available. Brick may be containing or be contained by an existing brick.", name)
 		}
 		if onRoot && !force {
 			return nil, fmt.Sprintf("The brick %s is being created in the root partition. It is recommended that you don't use the system's root partition for storage backend. Or use 'force' at the end of the command if you want to override this behavior.", name)
@@ -645,6 +701,7 @@ func (c *gcli) volume(args []string) output {
 			return c.failed(prefix, fmt.Sprintf("Cannot delete Volume %s ,as it has %d snapshots. To delete the volume, first delete all the snapshots under it.", name, n))
 		}
 		delete(c.p.volumes, name)
+		c.p.bricks.remove(v.bricks...)
 		return c.success(prefix+": success\n", "volDelete", volXML(v))
 	case "info":
 		return c.volInfo(args)
@@ -726,6 +783,7 @@ func (c *gcli) volCreate(name string, args []string) output {
 		v.redundancy = 0
 	}
 	c.p.volumes[name] = v
+	c.p.bricks.add(v.bricks...)
 	return c.success(prefix+": success: please start the volume to access data\n", "volCreate", volXML(v))
 }
 
@@ -750,6 +808,7 @@ func (c *gcli) addBrick(name string, args []string) output {
 		return c.failed(prefix, msg)
 	}
 	v.bricks = append(v.bricks, bricks...)
+	c.p.bricks.add(bricks...)
 	if v.started {
 		c.setBricksRunning(bricks, true)
 	}
@@ -1029,6 +1088,8 @@ func (c *gcli) replaceBrick(args []string) output {
 		c.setBricksRunning(nb, true)
 	}
 	v.bricks[idx] = nb[0]
+	c.p.bricks.remove(old)
+	c.p.bricks.add(nb[0])
 	return c.success("volume replace-brick: success: replace-brick commit force operation successful\n", "volReplaceBrick", "")
 }
 

@@ -304,6 +304,7 @@ func (c *gcli) clone(cloneName, snapName string) output {
 		nv.bricks = append(nv.bricks, &brick{host: sb.host, path: sb.brickPath(), n: sb.n})
 	}
 	c.p.volumes[cloneName] = nv
+	c.p.bricks.add(nv.bricks...)
 	body := fmt.Sprintf("  <CloneCreate>\n    <volume>\n      <name>%s</name>\n      <uuid>%s</uuid>\n    </volume>\n  </CloneCreate>\n", esc(cloneName), id)
 	return c.snapDone(fmt.Sprintf("snapshot clone: success: Clone %s created successfully\n", cloneName), body)
 }

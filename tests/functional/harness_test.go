@@ -88,7 +88,7 @@ func (e *env) start() {
 		e.t.Fatalf("recover: %v", err)
 	}
 	e.jobs = async.New(async.Options{MaxRunning: 8, Logger: log})
-	e.srv = httptest.NewServer(server.New(e.app, e.jobs, server.Options{Log: log}).Handler())
+	e.srv = httptest.NewServer(server.New(e.app, e.jobs, server.Options{Log: log, Store: store}).Handler())
 	e.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 

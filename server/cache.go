@@ -1,0 +1,94 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sync"
+
+	"github.com/basalt-storage/basalt/db"
+)
+
+// Read routes whose answer is a function of the database alone (cluster,
+// node and device info, lists) can be large at scale: a node of a
+// 10,000-volume cluster lists 10,000 bricks. Their encoded answers are kept
+// under the store revision they were computed at, so a repeated GET costs one
+// revision read until the next write; any commit changes the revision and
+// retires every entry at once. Small answers are not kept: they are cheaper
+// to recompute than to hold.
+const (
+	cacheMinBody    = 8 << 10
+	cacheMaxEntries = 256
+)
+
+type cacheEntry struct {
+	rev  uint64
+	body []byte
+}
+
+// responseCache maps a request path to its last large answer.
+type responseCache struct {
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+}
+
+func (c *responseCache) get(path string, rev uint64) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[path]
+	if !ok || e.rev != rev {
+		return nil, false
+	}
+	return e.body, true
+}
+
+func (c *responseCache) put(path string, rev uint64, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= cacheMaxEntries {
+		c.entries = map[string]cacheEntry{}
+	}
+	c.entries[path] = cacheEntry{rev: rev, body: body}
+}
+
+// cachedRoute is route for a GET whose answer depends only on the database.
+func (s *Server) cachedRoute(path, name string, h handlerFunc) Route {
+	rt := s.route("GET", path, name, h)
+	if s.store == nil {
+		return rt
+	}
+	rt.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var rev uint64
+		if err := s.store.View(func(rd db.Reader) error { rev = rd.Revision(); return nil }); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if body, ok := s.cache.get(r.URL.Path, rev); ok {
+			writeJSONBytes(w, body)
+			return
+		}
+		rep, err := h(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var buf bytes.Buffer
+		if err := json.NewEncoder(&buf).Encode(rep.body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if buf.Len() >= cacheMinBody {
+			// The answer reflects a state at least as new as rev; a request
+			// can only see rev again if nothing was written since.
+			s.cache.put(r.URL.Path, rev, buf.Bytes())
+		}
+		writeJSONBytes(w, buf.Bytes())
+	})
+	return rt
+}
+
+func writeJSONBytes(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,369 @@
+// Package bench measures Basalt at scale the way clients meet it: the real
+// basalt binary with the mock executor on 127.0.0.1, driven by concurrent Go
+// clients that follow Heketi's /queue protocol (202, poll while X-Pending,
+// 303 to the resource, GET it). Run with `make bench`; the numbers belong in
+// docs/benchmarks.md.
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// server is a running basalt process.
+type server struct {
+	cmd    *exec.Cmd
+	url    string
+	dbPath string
+	log    *bytes.Buffer
+}
+
+func buildBasalt(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "basalt")
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freePort(b *testing.B) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// startServer runs basalt with the mock executor, auth off, no volume limit
+// and devices big enough for 10,000 replica-3 volumes.
+func startServer(b *testing.B) *server {
+	b.Helper()
+	dir := b.TempDir()
+	s := &server{dbPath: filepath.Join(dir, "heketi.db"), log: &bytes.Buffer{}}
+	cfg := fmt.Sprintf(`{"port":%q,"glusterfs":{"executor":"mock","db":%q,"loglevel":"error","max_volumes_per_cluster":-1,"max_inflight_operations":64,
+		"disable_monitor_gluster_nodes":true,"disable_background_cleaner":true},"profiling":true}`, freePort(b), s.dbPath)
+	var c struct{ Port string }
+	_ = json.Unmarshal([]byte(cfg), &c)
+	path := filepath.Join(dir, "heketi.json")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	s.url = "http://127.0.0.1:" + c.Port
+	s.cmd = exec.Command(buildBasalt(b), "--config", path, "--disable-auth")
+	s.cmd.Env = append(os.Environ(), "HEKETI_MOCK_DEVICE_SIZE_GB=8192")
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		_ = s.cmd.Wait()
+	})
+	for i := 0; i < 300; i++ {
+		if r, err := http.Get(s.url + "/hello"); err == nil {
+			r.Body.Close()
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Fatalf("basalt did not start:\n%s", s.log)
+	return nil
+}
+
+// rssMiB reads the server's resident set size.
+func (s *server) rssMiB(b *testing.B) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// client follows the /queue protocol like Heketi's clients.
+type client struct {
+	base string
+	http *http.Client
+}
+
+func newClient(base string) *client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	return &client{base: base, http: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (c *client) do(method, path, body string) (int, http.Header, []byte, error) {
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, data, err
+}
+
+// async sends a request and polls its job to the end, retrying 429s after
+// Retry-After as Heketi's Go client does. It returns the final status and
+// the Location of a 303.
+func (c *client) async(method, path, body string) (int, string, error) {
+	for {
+		status, h, data, err := c.do(method, path, body)
+		if err != nil {
+			return 0, "", err
+		}
+		if status == http.StatusTooManyRequests {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if status != http.StatusAccepted {
+			return status, "", fmt.Errorf("%s %s: %d %s", method, path, status, data)
+		}
+		loc := h.Get("Location")
+		for {
+			status, h, data, err = c.do("GET", loc, "")
+			if err != nil {
+				return 0, "", err
+			}
+			if status == 200 && h.Get("X-Pending") == "true" {
+				// A short fixed poll interval measures the server, not
+				// the client's patience (Heketi's Go client waits 400 ms).
+				time.Sleep(pollInterval)
+				continue
+			}
+			if status >= 400 {
+				return status, "", fmt.Errorf("job %s: %d %s", loc, status, data)
+			}
+			return status, h.Get("Location"), nil
+		}
+	}
+}
+
+// createVolume creates a volume and reads it back through the 303.
+func (c *client) createVolume(body string) (string, error) {
+	status, loc, err := c.async("POST", "/volumes", body)
+	if err != nil {
+		return "", err
+	}
+	if status != http.StatusSeeOther {
+		return "", fmt.Errorf("volume create ended in %d", status)
+	}
+	st, _, data, err := c.do("GET", loc, "")
+	if err != nil || st != 200 {
+		return "", fmt.Errorf("GET %s: %d %v", loc, st, err)
+	}
+	var v struct{ ID string }
+	if err := json.Unmarshal(data, &v); err != nil {
+		return "", err
+	}
+	return v.ID, nil
+}
+
+// topology loads 3 nodes in 3 zones with 4 devices each and returns the
+// cluster and node ids.
+func topology(b *testing.B, c *client) (string, []string) {
+	b.Helper()
+	status, _, data, err := c.do("POST", "/clusters", `{"block":true,"file":true}`)
+	if err != nil || status != 201 {
+		b.Fatalf("cluster create: %d %v", status, err)
+	}
+	var cl struct{ ID string }
+	_ = json.Unmarshal(data, &cl)
+	var nodes []string
+	for i := 1; i <= 3; i++ {
+		body := fmt.Sprintf(`{"cluster":%q,"zone":%d,"hostnames":{"manage":["node%d"],"storage":["10.0.0.%d"]}}`, cl.ID, i, i, i)
+		status, loc, err := c.async("POST", "/nodes", body)
+		if err != nil || status != 303 {
+			b.Fatalf("node add: %d %v", status, err)
+		}
+		id := strings.TrimPrefix(loc, "/nodes/")
+		nodes = append(nodes, id)
+		for _, d := range []string{"/dev/sdb", "/dev/sdc", "/dev/sdd", "/dev/sde"} {
+			if status, _, err := c.async("POST", "/devices", fmt.Sprintf(`{"node":%q,"name":%q}`, id, d)); err != nil || status != 204 {
+				b.Fatalf("device add: %d %v", status, err)
+			}
+		}
+	}
+	return cl.ID, nodes
+}
+
+// pollInterval is how long the benchmark client waits between polls.
+const pollInterval = 3 * time.Millisecond
+
+const volumeBody = `{"size":1,"durability":{"type":"replicate","replicate":{"replica":3}}}`
+
+// createMany creates n volumes with `clients` concurrent clients and returns
+// the ids and the wall time.
+func createMany(b *testing.B, c *client, n, clients int) ([]string, time.Duration) {
+	b.Helper()
+	var next atomic.Int64
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	start := time.Now()
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				id, err := c.createVolume(volumeBody)
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+				ids[i] = id
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	return ids, time.Since(start)
+}
+
+// latencies measures GET latency of paths, returning p50 and p99.
+func latencies(b *testing.B, c *client, paths []string, rounds int) (p50, p99 time.Duration) {
+	b.Helper()
+	var d []time.Duration
+	for r := 0; r < rounds; r++ {
+		for _, p := range paths {
+			t0 := time.Now()
+			status, _, _, err := c.do("GET", p, "")
+			if err != nil || status != 200 {
+				b.Fatalf("GET %s: %d %v", p, status, err)
+			}
+			d = append(d, time.Since(t0))
+		}
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2], d[len(d)*99/100]
+}
+
+// BenchmarkScale10k is the scale scenario of the volumes issue: 10,000
+// replica-3 volume creates by 8 concurrent clients, reported per 1,000-volume
+// band; GET latencies at 10,000 volumes; server RSS and DB size; then 1,000
+// deletes. Run it once: go test -run '^$' -bench Scale10k -benchtime 1x ./tests/bench/
+func BenchmarkScale10k(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s := startServer(b)
+		c := newClient(s.url)
+		cluster, nodes := topology(b, c)
+
+		var all []string
+		var total time.Duration
+		var first, last float64
+		bands := 10
+		if v := os.Getenv("BENCH_BANDS"); v != "" {
+			bands, _ = strconv.Atoi(v)
+		}
+		for band := 1; band <= bands; band++ {
+			var prof chan []byte
+			if path := os.Getenv("BENCH_CPU_PROFILE"); path != "" && band == bands {
+				// Profile the server during the last band (see docs/benchmarks.md).
+				prof = make(chan []byte, 1)
+				go func() {
+					_, _, data, _ := c.do("GET", "/debug/pprof/profile?seconds=10", "")
+					prof <- data
+				}()
+			}
+			ids, d := createMany(b, c, 1000, 8)
+			if prof != nil {
+				_ = os.WriteFile(os.Getenv("BENCH_CPU_PROFILE"), <-prof, 0o644)
+			}
+			all = append(all, ids...)
+			total += d
+			rate := 1000 / d.Seconds()
+			if band == 1 {
+				first = rate
+			}
+			last = rate
+			b.Logf("volumes %5d-%5d: %7.1f creates/s", (band-1)*1000+1, band*1000, rate)
+		}
+		if bands < 10 {
+			return
+		}
+		b.ReportMetric(float64(len(all))/total.Seconds(), "creates/s")
+		b.ReportMetric(total.Seconds(), "s/10k-creates")
+		b.ReportMetric(first/last, "first/last-band")
+
+		p50, p99 := latencies(b, c, []string{"/volumes/" + all[len(all)/2], "/volumes/" + all[len(all)-1]}, 100)
+		b.Logf("GET /volumes/{id}: p50 %v p99 %v", p50, p99)
+		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-volume")
+		p50, p99 = latencies(b, c, []string{"/nodes/" + nodes[0], "/nodes/" + nodes[1]}, 50)
+		b.Logf("GET /nodes/{id}: p50 %v p99 %v", p50, p99)
+		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-node")
+		p50, p99 = latencies(b, c, []string{"/clusters/" + cluster}, 100)
+		b.Logf("GET /clusters/{id}: p50 %v p99 %v", p50, p99)
+		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-cluster")
+
+		rss := s.rssMiB(b)
+		st, err := os.Stat(s.dbPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("server RSS %.1f MiB, DB %.1f MB at %d volumes", rss, float64(st.Size())/1e6, len(all))
+		b.ReportMetric(rss, "MiB-rss")
+		b.ReportMetric(float64(st.Size())/1e6, "MB-db")
+
+		// Delete 1,000 with 8 clients.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= 1000 {
+						return
+					}
+					if status, _, err := c.async("DELETE", "/volumes/"+all[i], ""); err != nil || status != 204 {
+						b.Errorf("delete: %d %v", status, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		rate := 1000 / time.Since(start).Seconds()
+		b.Logf("1,000 deletes: %.1f deletes/s", rate)
+		b.ReportMetric(rate, "deletes/s")
+	}
+}
