@@ -5,9 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,5 +175,117 @@ func TestEnvironmentDefaults(t *testing.T) {
 		"Id:00000000000000000000000000010001\tCluster:c0000000000000000000000000000000\n"
 	if out.String() != want {
 		t.Errorf("expected\n%q\ngot\n%q", want, out.String())
+	}
+}
+
+// recorder is a fake server that answers from a table keyed by
+// "METHOD path" and records every request with its body.
+type recorder struct {
+	mu      sync.Mutex
+	seen    []string
+	bodies  map[string]string
+	answers map[string]func(w http.ResponseWriter)
+}
+
+func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.Method + " " + r.URL.Path
+	b, _ := io.ReadAll(r.Body)
+	rec.mu.Lock()
+	rec.seen = append(rec.seen, key)
+	rec.bodies[key] = string(b)
+	answer := rec.answers[key]
+	rec.mu.Unlock()
+	if answer == nil {
+		http.Error(w, "Invalid path or request", http.StatusNotFound)
+		return
+	}
+	answer(w)
+}
+
+func jsonAnswer(status int, body string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	}
+}
+
+func redirect(status int, loc string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Location", loc)
+		w.WriteHeader(status)
+	}
+}
+
+func newRecorder(t *testing.T, answers map[string]func(http.ResponseWriter)) (*recorder, string) {
+	rec := &recorder{bodies: map[string]string{}, answers: answers}
+	srv := httptest.NewServer(rec)
+	t.Cleanup(srv.Close)
+	return rec, srv.URL
+}
+
+const fakeVolume = `{"size":2,"name":"heketidbstorage","durability":{"type":"replicate","replicate":{"replica":3},"disperse":{}},` +
+	`"snapshot":{"enable":false,"factor":1},"id":"v1","cluster":"c1","mount":{"glusterfs":{"hosts":["10.0.0.1"],` +
+	`"device":"10.0.0.1:heketidbstorage","options":{"backup-volfile-servers":""}}},"blockinfo":{},"bricks":[]}`
+
+func TestVolumeCreateBody(t *testing.T) {
+	rec, url := newRecorder(t, map[string]func(http.ResponseWriter){
+		"POST /volumes":   redirect(http.StatusAccepted, "/queue/1"),
+		"GET /queue/1":    redirect(http.StatusSeeOther, "/volumes/v1"),
+		"GET /volumes/v1": jsonAnswer(http.StatusOK, fakeVolume),
+	})
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--size=1", "--durability=none"},
+			`{"size":1,"name":"","durability":{"type":"none","replicate":{"replica":3},"disperse":{"data":4,"redundancy":2}},"snapshot":{"enable":false,"factor":0}}`},
+		{[]string{"--size=3", "--name=v", "--replica=2", "--gid=7", "--snapshot-factor=1.5", "--clusters=a,b", "--gluster-volume-options=k v,k2 v2", "--block"},
+			`{"size":3,"clusters":["a","b"],"name":"v","durability":{"type":"replicate","replicate":{"replica":2},"disperse":{"data":4,"redundancy":2}},"gid":7,"glustervolumeoptions":["k v","k2 v2"],"block":true,"snapshot":{"enable":true,"factor":1.5}}`},
+		{[]string{"--size=1", "--snapshot-factor=1.0", "--durability=disperse", "--disperse-data=8", "--redundancy=3"},
+			`{"size":1,"name":"","durability":{"type":"disperse","replicate":{"replica":3},"disperse":{"data":8,"redundancy":3}},"snapshot":{"enable":false,"factor":0}}`},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := Run(context.Background(), append([]string{"-s", url, "volume", "create"}, tc.args...), Options{Stdout: &out, Stderr: &errb})
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if got := rec.bodies["POST /volumes"]; got != tc.want {
+				t.Errorf("request body:\nexpected %s\ngot      %s", tc.want, got)
+			}
+		})
+	}
+}
+
+func TestSetupStorageDeletesVolumeOnError(t *testing.T) {
+	rec, url := newRecorder(t, map[string]func(http.ResponseWriter){
+		"GET /clusters":      jsonAnswer(http.StatusOK, `{"clusters":[]}`),
+		"POST /volumes":      redirect(http.StatusAccepted, "/queue/1"),
+		"GET /queue/1":       redirect(http.StatusSeeOther, "/volumes/v1"),
+		"GET /volumes/v1":    jsonAnswer(http.StatusOK, fakeVolume),
+		"GET /backup/db":     func(w http.ResponseWriter) { http.Error(w, "backup failed", http.StatusInternalServerError) },
+		"DELETE /volumes/v1": redirect(http.StatusAccepted, "/queue/2"),
+		"GET /queue/2":       func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) },
+	})
+	list := filepath.Join(t.TempDir(), "list.json")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"-s", url, "setup-kubernetes-heketi-storage", "--listfile", list}, Options{Stdout: &out, Stderr: &errb})
+	if code != ExitError || errb.String() != "Error: Unable to get a copy of the database: backup failed\n" {
+		t.Errorf("expected exit %d and the backup error, got %d %q", ExitError, code, errb.String())
+	}
+	want := `{"size":2,"name":"heketidbstorage","durability":{"type":"replicate","replicate":{"replica":3},"disperse":{}},` +
+		`"glustervolumeoptions":["performance.stat-prefetch off","performance.write-behind off","performance.open-behind off",` +
+		`"performance.quick-read off","performance.strict-o-direct on","performance.read-ahead off","performance.io-cache off",` +
+		`"performance.readdir-ahead off","user.heketi.dbstoragelevel 1"],"snapshot":{"enable":false,"factor":0}}`
+	if got := rec.bodies["POST /volumes"]; got != want {
+		t.Errorf("volume request:\nexpected %s\ngot      %s", want, got)
+	}
+	if !slices.Contains(rec.seen, "DELETE /volumes/v1") {
+		t.Errorf("expected the volume to be deleted after the error; requests: %v", rec.seen)
+	}
+	if _, err := os.Stat(list); err == nil {
+		t.Errorf("no list file may be written on error")
 	}
 }

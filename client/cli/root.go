@@ -11,7 +11,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -89,13 +88,10 @@ func Run(ctx context.Context, args []string, o Options) int {
 	return 0
 }
 
-// errorText is the message printed after "Error: ": the server's text for
-// server errors, the error itself otherwise.
+// errorText is the message printed after "Error: ". A server error's text
+// is the server's message (see client.Error), so unwrapped server errors
+// print exactly as heketi-cli prints them.
 func errorText(err error) string {
-	var e *client.Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
 	return err.Error()
 }
 
