@@ -10,12 +10,16 @@ import (
 	"os"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/basalt-storage/basalt/client"
 	"github.com/basalt-storage/basalt/client/api"
 )
+
+// cleanupTimeout bounds the deletion of empty clusters at the end of a load.
+const cleanupTimeout = 30 * time.Second
 
 // TopologyFile is the document read by `topology load --json=<file>`.
 type TopologyFile struct {
@@ -103,13 +107,10 @@ func (a *app) topologyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := bufio.NewWriter(a.stdout)
-			sum, err := loadTopology(cmd.Context(), c, &topo, w)
-			if err == nil || sum != nil {
-				fmt.Fprintln(w, sum.String())
-			}
-			if ferr := w.Flush(); err == nil {
-				err = ferr
+			// Unbuffered: each line shows progress as it happens.
+			sum, err := loadTopology(cmd.Context(), c, &topo, a.stdout)
+			if sum != nil {
+				fmt.Fprintln(a.stdout, sum.String())
 			}
 			if err != nil {
 				return err
@@ -199,7 +200,10 @@ func loadTopology(ctx context.Context, c *client.Client, topo *TopologyFile, w i
 	sum := &LoadSummary{}
 	var created []string
 	defer func() {
-		// Remove clusters this run created that ended up empty.
+		// Remove clusters this run created that ended up empty, even when
+		// the load was interrupted.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
 		for _, id := range created {
 			ci, err := c.ClusterInfo(ctx, id)
 			if err != nil || len(ci.Nodes) > 0 || len(ci.Volumes) > 0 {
