@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -287,5 +288,40 @@ func TestSetupStorageDeletesVolumeOnError(t *testing.T) {
 	}
 	if _, err := os.Stat(list); err == nil {
 		t.Errorf("no list file may be written on error")
+	}
+}
+
+func TestTLSFlags(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"clusters":[]}`)
+	}))
+	defer srv.Close()
+	certFile := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(certFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		flags []string
+		ok    bool
+	}{
+		{"unverified", nil, false},
+		{"insecure", []string{"-I"}, true},
+		{"trusted cert", []string{"--tls-cert", certFile}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			args := append(append([]string{"-s", srv.URL}, tc.flags...), "cluster", "list")
+			code := Run(context.Background(), args, Options{Stdout: &out, Stderr: &errb})
+			if tc.ok && (code != 0 || out.String() != "Clusters:\n") {
+				t.Errorf("expected success, got %d %q %q", code, out.String(), errb.String())
+			}
+			if !tc.ok && (code != ExitError || !strings.Contains(errb.String(), "certificate")) {
+				t.Errorf("expected a certificate error, got %d %q", code, errb.String())
+			}
+		})
 	}
 }
