@@ -67,8 +67,14 @@ func (d *TopologyFileDevice) UnmarshalJSON(b []byte) error {
 
 // LoadSummary counts what a topology load did.
 type LoadSummary struct {
-	ClustersCreated, ClustersDeleted          int
-	NodesCreated, NodesFound, NodesFailed     int
+	// ClustersCreated and ClustersDeleted count the clusters the load
+	// created and the ones of those it deleted again because they stayed empty.
+	ClustersCreated, ClustersDeleted int
+	// NodesCreated, NodesFound and NodesFailed count the file's nodes that
+	// were added, already known (by management hostname) or refused.
+	NodesCreated, NodesFound, NodesFailed int
+	// DevicesAdded, DevicesFound and DevicesFailed count the file's devices
+	// that were added, already known on their node (by name) or refused.
 	DevicesAdded, DevicesFound, DevicesFailed int
 }
 
