@@ -196,4 +196,14 @@ type VolumeExecutor interface {
 	// VolumeReplaceBrick swaps oldBrick for newBrick ("replace-brick ...
 	// commit force").
 	VolumeReplaceBrick(ctx context.Context, host, name, oldBrick, newBrick string) error
+	// VolumeClone snapshots src, clones the snapshot into a started volume
+	// named clone and removes the snapshot. It returns the clone's gluster
+	// uuid and bricks ("<host>:<path>", in gluster's order).
+	VolumeClone(ctx context.Context, host, src, clone string) (*CloneResult, error)
+}
+
+// CloneResult describes a volume made by VolumeClone.
+type CloneResult struct {
+	UUID   string
+	Bricks []string
 }

@@ -13,6 +13,7 @@ func (s *Server) volumeRoutes() []Route {
 		s.route("GET", "/volumes/"+idPattern, "volume info", s.volumeInfo),
 		s.route("DELETE", "/volumes/"+idPattern, "volume delete", s.volumeDelete),
 		s.route("POST", "/volumes/"+idPattern+"/expand", "volume expand", s.volumeExpand),
+		s.route("POST", "/volumes/"+idPattern+"/clone", "volume clone", s.volumeClone),
 		// Basalt: where would this volume go? Same body and errors as POST /volumes.
 		s.route("POST", "/volumes/placement", "volume placement dry run", s.volumePlacement),
 	}
@@ -76,4 +77,16 @@ func (s *Server) volumePlacement(r *http.Request) (*reply, error) {
 		return nil, err
 	}
 	return &reply{body: plan}, nil
+}
+
+func (s *Server) volumeClone(r *http.Request) (*reply, error) {
+	var req api.VolumeCloneRequest
+	if err := decodeOptional(r, &req); err != nil {
+		return nil, err
+	}
+	job, err := s.app.VolumeClone(r.Context(), idOf(r), &req)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{job: job, name: "volume clone"}, nil
 }

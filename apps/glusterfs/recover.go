@@ -121,6 +121,8 @@ func (a *App) repairOne(ctx context.Context, op *db.PendingOp) (done string, err
 	case db.OpEvictBrick:
 		done, err := a.recoverBrickEvict(ctx, op)
 		return done, err, true
+	case db.OpCloneVolume:
+		return "rolled back", a.recoverClone(ctx, op), true
 	}
 	return "", nil, false
 }

@@ -2,7 +2,10 @@ package cmdexec
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/basalt-storage/basalt/executors"
@@ -223,4 +226,90 @@ func (e *Executor) VolumeHealCheck(ctx context.Context, host, name, brickID, old
 func (e *Executor) VolumeReplaceBrick(ctx context.Context, host, name, oldBrick, newBrick string) error {
 	_, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeReplaceBrick(name, oldBrick, newBrick))
 	return err
+}
+
+// VolumeClone runs Heketi's clone sequence (facts 7.8) on host, one command
+// at a time so each output is checked:
+//
+//	gluster --mode=script --timeout=600 volume info <src> --xml
+//	gluster --mode=script --timeout=600 --xml snapshot create tmpsnap_<id> <src> no-timestamp
+//	gluster --mode=script --timeout=600 --xml snapshot activate tmpsnap_<id>
+//	gluster --mode=script --timeout=600 --xml snapshot clone <clone> tmpsnap_<id>
+//	gluster --mode=script --timeout=600 --xml volume start <clone>
+//	gluster --mode=script --timeout=600 volume info <clone> --xml
+//	gluster --mode=script --timeout=600 --xml snapshot deactivate tmpsnap_<id>
+//	gluster --mode=script --timeout=600 --xml snapshot delete tmpsnap_<id>
+//
+// Once the snapshot exists, it is deactivated and deleted whatever happens
+// next. A clone volume left by a later failure is the caller's to destroy:
+// the error then comes with a result that carries the clone's uuid.
+func (e *Executor) VolumeClone(ctx context.Context, host, src, clone string) (*executors.CloneResult, error) {
+	t := e.r.GlusterTimeout()
+	out := func(cmd string) (string, error) {
+		res, err := e.run(ctx, host, t, cmd)
+		if err != nil {
+			return "", err
+		}
+		return stdoutOf(res), nil
+	}
+	o, err := out(e.r.VolumeInfo(src))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseVolumeInfo(o); err != nil {
+		return nil, err
+	}
+	snap := "tmpsnap_" + randomID()
+	if o, err = out(e.r.SnapshotCreate(snap, src)); err != nil {
+		return nil, err
+	}
+	if _, err := ParseSnapshotCreate(o); err != nil {
+		return nil, err
+	}
+	defer func() {
+		bg := context.WithoutCancel(ctx)
+		if _, err := e.run(bg, host, t, e.r.SnapshotDeactivate(snap)); err != nil {
+			e.log.WithError(err).WithField("snapshot", snap).Debug("snapshot deactivate after clone")
+		}
+		if _, err := e.run(bg, host, t, e.r.SnapshotDelete(snap)); err != nil {
+			e.log.WithError(err).WithField("snapshot", snap).Warn("temporary clone snapshot could not be deleted")
+		}
+	}()
+	if o, err = out(e.r.SnapshotActivate(snap)); err != nil {
+		return nil, err
+	}
+	if _, err := ParseSnapshotActivate(o); err != nil {
+		return nil, err
+	}
+	if o, err = out(e.r.SnapshotClone(clone, snap)); err != nil {
+		return nil, err
+	}
+	c, err := ParseSnapshotClone(o)
+	if err != nil {
+		return nil, err
+	}
+	// From here on the clone exists: failures return its uuid so the caller
+	// can remove it and the snapshot bricks it mounted.
+	partial := &executors.CloneResult{UUID: c.UUID}
+	if o, err = out(e.r.VolumeStartXML(clone)); err != nil {
+		return partial, err
+	}
+	if err := ParseCLIResult(o); err != nil {
+		return partial, err
+	}
+	bricks, exists, err := e.VolumeBricks(ctx, host, clone)
+	if err != nil {
+		return partial, err
+	}
+	if !exists {
+		return partial, fmt.Errorf("clone %s does not exist after snapshot clone", clone)
+	}
+	return &executors.CloneResult{UUID: c.UUID, Bricks: bricks}, nil
+}
+
+// randomID returns 32 random hex characters, like Heketi's ids.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
