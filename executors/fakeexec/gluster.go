@@ -615,11 +615,9 @@ func (c *gcli) setBricksRunning(bricks []*brick, running bool) {
 	for _, b := range bricks {
 		withNode(b.n, func() bool {
 			if running {
-				b.n.bricks[b.path]++
-			} else if b.n.bricks[b.path] > 1 {
-				b.n.bricks[b.path]--
+				b.n.brickUp(b.path)
 			} else {
-				delete(b.n.bricks, b.path)
+				b.n.brickDown(b.path)
 			}
 			return true
 		})

@@ -31,6 +31,8 @@ type node struct {
 	// bricks holds the paths served by running brick processes (started
 	// volumes and activated snapshots), with a use count.
 	bricks map[string]int
+	// below counts running bricks and mounts under each directory (busy).
+	below map[string]int
 
 	pool *pool
 }
@@ -156,6 +158,7 @@ func newNode(manage, storage string, autoDisk uint64, ids *idSource) *node {
 		root:       newFS("ext4"),
 		files:      map[string][]string{"/etc/fstab": {defaultFstab}},
 		bricks:     map[string]int{},
+		below:      map[string]int{},
 		mountIdx:   map[string]*mount{},
 	}
 	for _, d := range []string{"etc", "var", "var/lib", "var/lib/glusterd", "run", "run/gluster", "dev", "tmp", "usr", "root", "proc", "sys"} {
@@ -273,6 +276,7 @@ func (n *node) mountAt(target string) *mount {
 func (n *node) addMount(m *mount) {
 	n.mounts = append(n.mounts, m)
 	n.mountIdx[m.target] = m
+	n.addBelow(m.target, 1)
 	if v := n.vgs[m.vg]; v != nil {
 		if l := v.lv(m.lv); l != nil {
 			l.mounted = true
@@ -285,6 +289,7 @@ func (n *node) removeMount(i int) {
 	m := n.mounts[i]
 	n.mounts = append(n.mounts[:i], n.mounts[i+1:]...)
 	delete(n.mountIdx, m.target)
+	n.addBelow(m.target, -1)
 	if v := n.vgs[m.vg]; v != nil {
 		if l := v.lv(m.lv); l != nil {
 			l.mounted = false
@@ -501,17 +506,38 @@ func (n *node) mount(args []string) output {
 // busy reports whether something holds mount point target: a running brick
 // process or another mount below it.
 func (n *node) busy(target string) bool {
-	for p, c := range n.bricks {
-		if c > 0 && (p == target || strings.HasPrefix(p, target+"/")) {
-			return true
+	return n.bricks[target] > 0 || n.below[target] > 0
+}
+
+// addBelow counts (delta +1) or uncounts (-1) a running brick or a mount at
+// p in every ancestor directory of p, so busy needs no scan.
+func (n *node) addBelow(p string, delta int) {
+	for d := path.Dir(p); ; d = path.Dir(d) {
+		if n.below[d] += delta; n.below[d] <= 0 {
+			delete(n.below, d)
+		}
+		if d == "/" || d == "." {
+			return
 		}
 	}
-	for _, m := range n.mounts {
-		if strings.HasPrefix(m.target, target+"/") {
-			return true
-		}
+}
+
+// brickUp and brickDown start and stop one brick process serving p.
+func (n *node) brickUp(p string) {
+	if n.bricks[p]++; n.bricks[p] == 1 {
+		n.addBelow(p, 1)
 	}
-	return false
+}
+
+func (n *node) brickDown(p string) {
+	if n.bricks[p] > 1 {
+		n.bricks[p]--
+		return
+	}
+	if _, ok := n.bricks[p]; ok {
+		delete(n.bricks, p)
+		n.addBelow(p, -1)
+	}
 }
 
 func (n *node) umount(args []string) output {
@@ -625,7 +651,9 @@ func (n *node) sed(args []string) output {
 			continue
 		}
 		if suffix != "" {
-			n.files[file+suffix] = append([]string(nil), lines...)
+			// lines is not modified below (kept is a new slice), so the
+			// backup can share it.
+			n.files[file+suffix] = lines
 		}
 		kept := lines[:0:0]
 		for _, l := range lines {

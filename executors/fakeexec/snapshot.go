@@ -219,7 +219,7 @@ func mountSnapBricks(bricks []snapBrick) {
 func (c *gcli) activate(s *snapshot) {
 	mountSnapBricks(s.bricks)
 	for _, sb := range s.bricks {
-		withNode(sb.n, func() bool { sb.n.bricks[sb.brickPath()]++; return true })
+		withNode(sb.n, func() bool { sb.n.brickUp(sb.brickPath()); return true })
 	}
 	s.active = true
 }
