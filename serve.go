@@ -76,7 +76,8 @@ func newExecutor(cfg config.Config, store db.Store, log *logrus.Entry, m *metric
 	switch cfg.GlusterFS.Executor {
 	case "mock", "inject/mock":
 		size := uint64(cfg.MockDeviceSizeGB) * 1024 * 1024
-		fake := fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: size})
+		// The command log is for tests; a server keeps only the latest few.
+		fake := fakeexec.New(fakeexec.Options{AutoNodes: true, AutoDiskSizeKiB: size, LogLimit: 1000})
 		log.WithField("device_size_gb", cfg.MockDeviceSizeGB).Warn("using the mock executor: storage nodes are simulated in memory")
 		exec := cmdexec.New(instrumented.New(fake, m), cfg.CmdExec(), elog)
 		if err := seedMockNodes(store, fake, exec, cmdexec.NewRenderer(cfg.CmdExec())); err != nil {

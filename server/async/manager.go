@@ -279,6 +279,7 @@ func (m *Manager) finishLocked(j *job, res Result, err error) {
 	j.result = res
 	j.err = err
 	j.finishedAt = m.now()
+	j.fn = nil // the result is kept for polling; what the job captured is not
 }
 
 // expired reports whether finished job j's result may no longer be read at
