@@ -100,6 +100,7 @@ type Executor interface {
 
 	VolumeExecutor
 	BlockExecutor
+	ExaminerExecutor
 }
 
 // DeviceInitError reports a device that could not be initialised, classified the
