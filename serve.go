@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -235,6 +236,9 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		ReadHeaderTimeout: cfg.Basalt.HTTPReadTimeout(),
 		WriteTimeout:      cfg.Basalt.HTTPWriteTimeout(),
 		IdleTimeout:       cfg.Basalt.HTTPIdleTimeout(),
+		// TLS 1.2 is the oldest version without known protocol weaknesses;
+		// Go's defaults pick modern cipher suites for it.
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 	addr := net.JoinHostPort(cfg.Basalt.ListenAddress, cfg.Port)
 	ln, err := net.Listen("tcp", addr)

@@ -2,11 +2,19 @@ package functional
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -413,6 +421,121 @@ func TestBinaryMockRestartWithReplicaVolume(t *testing.T) {
 	}
 	if status, _, b := p2.call(t, "DELETE", vol, ""); status != 204 {
 		t.Fatalf("delete after restart: expected 204, got %d %q", status, b)
+	}
+	p2.stop(t)
+}
+
+// writeSelfSignedCert writes a certificate and key for 127.0.0.1 into dir.
+func writeSelfSignedCert(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "basalt-test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	_ = os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	return certFile, keyFile
+}
+
+func TestBinaryServesTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeSelfSignedCert(t, dir)
+	cfg := fmt.Sprintf(`{"enable_tls":true,"cert_file":%q,"key_file":%q,"glusterfs":{"executor":"mock","db":%q}}`,
+		certFile, keyFile, filepath.Join(dir, "heketi.db"))
+	path := filepath.Join(dir, "heketi.json")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cmd := exec.Command(basaltBinary(t), "--config", path, "--disable-auth", "--port", port)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	client := func(max uint16) *http.Client {
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MaxVersion: max}}}
+	}
+	url := "https://127.0.0.1:" + port + "/hello"
+	waitFor(t, "TLS listener", func() bool {
+		resp, err := client(0).Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if _, err := client(tls.VersionTLS11).Get(url); err == nil {
+		t.Fatal("a TLS 1.1 client must be refused")
+	}
+	if resp, err := http.Get("http://127.0.0.1:" + port + "/hello"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Fatal("plain HTTP must not be served when TLS is on")
+		}
+	}
+}
+
+// TestBinarySIGTERMDuringCreates stops the server while volume creates run:
+// it must exit cleanly, and the restarted server must hold no pending
+// operation and pass the consistency check.
+func TestBinarySIGTERMDuringCreates(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeSampleStyleConfig(t, dir)
+	port := freePort(t)
+	p := startBasalt(t, port, "--config", cfg, "--disable-auth")
+	_, _, body := p.call(t, "POST", "/clusters", `{"block":true,"file":true}`)
+	var c struct{ ID string }
+	_ = json.Unmarshal([]byte(body), &c)
+	for i := 1; i <= 3; i++ {
+		_, h, _ := p.call(t, "POST", "/nodes", fmt.Sprintf(`{"cluster":%q,"zone":%d,"hostnames":{"manage":["t%d"],"storage":["10.3.0.%d"]}}`, c.ID, i, i, i))
+		node := strings.TrimPrefix(h.Get("Location"), "/nodes/")
+		p.call(t, "POST", "/devices", `{"node":"`+node+`","name":"/dev/sdb"}`)
+	}
+	// Fire creates without waiting for them, then SIGTERM.
+	for i := 0; i < 20; i++ {
+		req, _ := http.NewRequest("POST", p.url+"/volumes", strings.NewReader(`{"size":1,"durability":{"type":"replicate","replicate":{"replica":3}}}`))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	p.stop(t)
+
+	p2 := startBasalt(t, port, "--config", cfg, "--disable-auth")
+	if status, _, ops := p2.call(t, "GET", "/operations", ""); status != 200 || !strings.Contains(ops, `"total":0`) {
+		t.Fatalf("after restart: expected no pending operations, got %d %s", status, ops)
+	}
+	status, _, check := p2.call(t, "GET", "/db/check", "")
+	if status != 200 || !strings.Contains(check, `"totalinconsistencies": 0`) {
+		t.Fatalf("after restart: expected a clean consistency check, got %d %s", status, check)
+	}
+	// Every volume that exists can be deleted: the nodes match the database.
+	_, _, list := p2.call(t, "GET", "/volumes", "")
+	var vl struct{ Volumes []string }
+	_ = json.Unmarshal([]byte(list), &vl)
+	for _, id := range vl.Volumes {
+		if status, _, b := p2.call(t, "DELETE", "/volumes/"+id, ""); status != 204 {
+			t.Fatalf("delete %s after restart: %d %q", id, status, b)
+		}
 	}
 	p2.stop(t)
 }
