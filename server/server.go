@@ -99,6 +99,7 @@ func (s *Server) Routes() []Route {
 		s.dbRoutes(),
 		s.loggingRoutes(),
 		s.operationRoutes(),
+		s.examineRoutes(),
 	} {
 		table = append(table, part...)
 	}
