@@ -395,6 +395,9 @@ func compareVolumes(d *examineDB, cid string, gluster map[string]executors.Glust
 			lines = append(lines, fmt.Sprintf("volume %s (%s) is in the database but not in gluster", v.ID, v.Name))
 			continue
 		}
+		if gv.Status != "Started" {
+			lines = append(lines, fmt.Sprintf("volume %s (%s) is %s in gluster, not Started", v.ID, v.Name, gv.Status))
+		}
 		inGluster := map[string]bool{}
 		for _, b := range gv.Bricks {
 			inGluster[b.Name] = true

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/basalt-storage/basalt/apps/glusterfs"
+	"github.com/basalt-storage/basalt/db"
+	"github.com/basalt-storage/basalt/server/config"
+)
+
+// examineTimeout bounds a whole offline examination.
+const examineTimeout = 10 * time.Minute
+
+// Markers around the examine JSON, as Heketi prints them (facts 6.3), so
+// scripts can cut the document out of output mixed with log lines.
+const (
+	examinerStart = "EXAMINER_OUTPUT_STARTS"
+	examinerEnd   = "EXAMINER_OUTPUT_ENDS"
+)
+
+// offlineStateCommand is `basalt offline state`, the parent of
+// `basalt offline state examine gluster`.
+func offlineStateCommand() *cobra.Command {
+	state := &cobra.Command{
+		Use:   "state",
+		Short: "Inspect the state of the database and the storage nodes",
+		Args:  cobra.NoArgs,
+	}
+	examine := &cobra.Command{
+		Use:   "examine",
+		Short: "Compare the database with what the storage nodes hold",
+		Args:  cobra.NoArgs,
+	}
+	var configFile string
+	var debug bool
+	gluster := &cobra.Command{
+		Use:   "gluster",
+		Short: "Compare the database with the gluster volumes, LVs, mounts and fstab of every node (read-only)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if configFile == "" {
+				return fmt.Errorf("Please provide configuration file")
+			}
+			return examineGluster(configFile, debug, cmd.OutOrStdout())
+		},
+	}
+	gluster.Flags().StringVar(&configFile, "config", "", "configuration file (heketi.json)")
+	gluster.Flags().BoolVar(&debug, "debug", false, "log at debug level")
+	examine.AddCommand(gluster)
+	state.AddCommand(examine)
+	return state
+}
+
+// examineGluster opens the configured database read-only (a running server
+// holds the lock, so this fails after the lock timeout while it runs), builds
+// the configured executor and prints the comparison between
+// EXAMINER_OUTPUT_STARTS and EXAMINER_OUTPUT_ENDS, four-space indented, as
+// GET /internal/state/examine/gluster returns it. Nothing is changed on the
+// nodes or in the database.
+func examineGluster(configFile string, debug bool, stdout io.Writer) error {
+	cfg, err := config.Load(configFile, os.LookupEnv, config.Flags{DisableAuth: true})
+	if err != nil {
+		return err
+	}
+	level := cfg.GlusterFS.LogLevel
+	if debug {
+		level = "debug"
+	}
+	log := newLogger(level)
+	store, err := db.Open(cfg.GlusterFS.DBFile, db.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.WithError(err).Error("closing the database")
+		}
+	}()
+	exec, closeExec, err := newExecutor(cfg, store, log, nil)
+	if err != nil {
+		return err
+	}
+	defer closeExec()
+	app := glusterfs.New(store, exec, glusterfs.Options{Log: log.WithField("component", "app"), Config: appConfig(cfg)})
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, examineTimeout)
+	defer cancel()
+	rep, err := app.ExamineGluster(ctx)
+	if err != nil {
+		return fmt.Errorf("examining gluster state: %w", err)
+	}
+	out, err := indent(rep)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(stdout, "%s\n%s%s\n", examinerStart, out, examinerEnd); err != nil {
+		return err
+	}
+	return nil
+}
