@@ -32,7 +32,32 @@ var snapshotMountDirs = []string{"/run/gluster/", "/var/run/gluster/"}
 // (GET /internal/state/examine/gluster). HeketiDB, Clusters and their keys
 // are Heketi's; Report lists every difference found, one self-contained
 // line each, and is an empty list (never null) when the database and the
-// nodes agree.
+// nodes agree. The lines are, with <on> = "on node <id> (<manage host>)":
+//
+//	node <id> (<host>) is unreachable: <error>
+//	node <id> (<host>): command failed: <command>: <error>
+//	volume <id> (<name>) is in the database but not in gluster
+//	volume <id> (<name>) is <status> in gluster, not Started
+//	gluster volume <name> is not in the database
+//	brick <id> of volume <id> (<host>:<path>) is missing from gluster volume <name>
+//	gluster volume <name> has brick <host>:<path> that is not in the database
+//	block volume <id> (<name>) is in the database but not in block-hosting volume <name>
+//	block volume <hosting volume>/<name> is not in the database
+//	device <id> (<name>) <on>: VG vg_<id> is missing
+//	device <id> (<name>) <on>: size in the database is <n> KiB but VG vg_<id> has <m> KiB
+//	brick <id> <on>: LV <vg>/<lv> is missing
+//	brick <id> <on>: <mount point> is not mounted
+//	brick <id> <on>: <mount point> has no fstab line
+//	VG <name> <on> belongs to no device in the database
+//	LV <vg>/<lv> <on> belongs to no brick in the database
+//	mount <path> <on> belongs to no brick in the database
+//	fstab line for <path> <on> belongs to no brick in the database
+//	operation <id> is pending; the records it changes were not compared
+//
+// plus a line saying so when no node could list a cluster's gluster volumes
+// or a block-hosting volume's block volumes. Records an unfinished operation
+// is working on are not checked for presence, but they do own what they
+// hold on the nodes, so work in progress is never reported as a leak.
 type ExamineReport struct {
 	HeketiDB *heketidump.Dump     `json:"heketidb"`
 	Report   []string             `json:"report"`

@@ -3,6 +3,7 @@ package functional
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"reflect"
@@ -96,10 +97,14 @@ const examineReplica3 = `{"size":2,"durability":{"type":"replicate","replicate":
 func TestExamineClean(t *testing.T) {
 	e := newEnv(t, withFakeBlockOptions)
 	c, nodes := e.topology(3, "/dev/sdb", "/dev/sdc")
-	e.mustCreateVolume(examineReplica3)
+	src := e.mustCreateVolume(examineReplica3)
 	e.mustCreateVolume(`{"size":1}`)
 	e.mustCreateVolume(hostingBody)
 	e.mustCreateBlockVolume(`{"size":1}`)
+	// A clone's bricks are snapshot LVs mounted under /run/gluster.
+	if r := e.wait(e.do("POST", "/volumes/"+src.ID+"/clone", `{"name":"copy"}`)); r.status != http.StatusSeeOther {
+		t.Fatalf("clone: expected 303, got %d %q", r.status, r.body)
+	}
 
 	ex := e.examine()
 	sameLines(t, "clean cluster", ex.Report, []string{})
@@ -179,6 +184,43 @@ func TestExamineDrift(t *testing.T) {
 	sameLines(t, "after deleting the missing volume", e.examine().Report, []string{
 		"LV vg_" + dev1 + "/stray " + on(nodes[0]) + " belongs to no brick in the database",
 		"brick " + b2 + " " + on(nodes[1]) + ": " + strings.TrimSuffix(p2, "/brick") + " has no fstab line",
+	})
+}
+
+// TestExamineDevicesBlocksAndLeaks plants differences in devices, block
+// volumes, mounts and fstab lines.
+func TestExamineDevicesBlocksAndLeaks(t *testing.T) {
+	e := newEnv(t, withFakeBlockOptions)
+	_, nodes := e.topology(3, "/dev/sdb")
+	e.mustCreateVolume(hostingBody)
+	bv := e.mustCreateBlockVolume(`{"size":1}`)
+	on := func(i int) string { return fmt.Sprintf("on node %s (n%d.example.com)", nodes[i], i+1) }
+
+	// An empty device whose VG disappears behind Basalt's back on n2.
+	spare := e.mustAddDevice(nodes[1], "/dev/sdc")
+	e.runOn("n2.example.com", "/usr/sbin/lvm vgremove -qq --autobackup=n -ff vg_"+spare)
+	// A block volume deleted behind Basalt's back.
+	e.runOn("n1.example.com", "gluster-block delete vol_"+bv.BlockHostingVolume+"/"+bv.Name+" --json")
+	// A stray brick-like mount and fstab line on n3, on the node's own device.
+	dev3 := e.nodeInfo(nodes[2]).Devices[0].ID
+	stray := "/var/lib/heketi/mounts/vg_" + dev3 + "/brick_0123456789abcdef0123456789abcdef"
+	e.runOn("n3.example.com", "/usr/sbin/lvm lvcreate -qq --autobackup=n --size 8192K --name strayfs vg_"+dev3)
+	e.runOn("n3.example.com", "mkfs.xfs -i size=512 -n size=8192 /dev/mapper/vg_"+dev3+"-strayfs")
+	e.runOn("n3.example.com", "mkdir -p "+stray)
+	e.runOn("n3.example.com", `awk "BEGIN {print \"/dev/mapper/vg_`+dev3+`-strayfs `+stray+` xfs rw,inode64,noatime,nouuid 1 2\" >> \"/etc/fstab\"}"`)
+	e.runOn("n3.example.com", "mount -o rw,inode64,noatime,nouuid /dev/mapper/vg_"+dev3+"-strayfs "+stray)
+
+	// A gluster volume created by hand.
+	e.runOn("n1.example.com", "mkdir -p /srv/manual")
+	e.runOn("n1.example.com", "gluster --mode=script --timeout=600 volume create manual 10.0.0.1:/srv/manual force")
+
+	sameLines(t, "devices, block volumes and leaks", e.examine().Report, []string{
+		"gluster volume manual is not in the database",
+		"device " + spare + " (/dev/sdc) " + on(1) + ": VG vg_" + spare + " is missing",
+		"block volume " + bv.ID + " (" + bv.Name + ") is in the database but not in block-hosting volume vol_" + bv.BlockHostingVolume,
+		"LV vg_" + dev3 + "/strayfs " + on(2) + " belongs to no brick in the database",
+		"mount " + stray + " " + on(2) + " belongs to no brick in the database",
+		"fstab line for " + stray + " " + on(2) + " belongs to no brick in the database",
 	})
 }
 
