@@ -319,3 +319,19 @@ func TestExamineOfflineBinary(t *testing.T) {
 		t.Errorf("without --config: expected failure with %q, got %v %q", "Please provide configuration file", err, outb)
 	}
 }
+
+// TestExamineGlusterdDown: a node whose gluster CLI cannot reach glusterd
+// gets one line for that command; its LVM, mounts and fstab are still
+// compared, and the other nodes still list the volumes.
+func TestExamineGlusterdDown(t *testing.T) {
+	e := newEnv(t)
+	_, nodes := e.topology(3, "/dev/sdb")
+	e.mustCreateVolume(examineReplica3)
+	remove := e.fake.Inject(fakeexec.Fault{Host: "n2.example.com", Match: `volume info --xml`, ExitStatus: 1,
+		Stdout: "Connection failed. Please check if gluster daemon is operational.\n"})
+	defer remove()
+	sameLines(t, "glusterd down on n2", e.examine().Report, []string{
+		"node " + nodes[1] + " (n2.example.com): command failed: gluster --mode=script --timeout=600 volume info --xml: " +
+			"Connection failed. Please check if gluster daemon is operational.",
+	})
+}
