@@ -39,8 +39,13 @@ check: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: ## Run the benchmarks (results belong in docs/benchmarks.md)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## Run every benchmark: package micro-benchmarks, then the 10,000-volume scale run (docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v /tests/bench)
+	$(MAKE) bench-scale
+
+.PHONY: bench-scale
+bench-scale: ## The scale benchmark alone: real basalt + mock nodes, 10,000 volumes by 8 clients
+	$(GO) test -run '^$$' -bench Scale10k -benchtime 1x -timeout 30m ./tests/bench/
 
 .PHONY: install
 install: build ## Install basalt, basalt-cli and a heketi-cli symlink into $(PREFIX)/bin
