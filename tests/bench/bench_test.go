@@ -326,9 +326,6 @@ func BenchmarkScale10k(b *testing.B) {
 			last = rate
 			b.Logf("volumes %5d-%5d: %7.1f creates/s", (band-1)*1000+1, band*1000, rate)
 		}
-		if bands < 10 {
-			return
-		}
 		b.ReportMetric(float64(len(all))/total.Seconds(), "creates/s")
 		b.ReportMetric(total.Seconds(), "s/10k-creates")
 		b.ReportMetric(first/last, "first/last-band")
@@ -354,6 +351,18 @@ func BenchmarkScale10k(b *testing.B) {
 		b.ReportMetric(float64(st.Size())/1e6, "MB-db")
 
 		// Delete 1,000 with 8 clients.
+		var dprof chan []byte
+		if path := os.Getenv("BENCH_DELETE_PROFILE"); path != "" {
+			dprof = make(chan []byte, 1)
+			go func() {
+				_, _, data, _ := c.do("GET", "/debug/pprof/profile?seconds=5", "")
+				dprof <- data
+			}()
+		}
+		if hp := os.Getenv("BENCH_HEAP_PROFILE"); hp != "" {
+			_, _, data, _ := c.do("GET", "/debug/pprof/heap", "")
+			_ = os.WriteFile(hp, data, 0o644)
+		}
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		start := time.Now()
@@ -375,6 +384,9 @@ func BenchmarkScale10k(b *testing.B) {
 		}
 		wg.Wait()
 		rate := 1000 / time.Since(start).Seconds()
+		if dprof != nil {
+			_ = os.WriteFile(os.Getenv("BENCH_DELETE_PROFILE"), <-dprof, 0o644)
+		}
 		b.Logf("1,000 deletes: %.1f deletes/s", rate)
 		b.ReportMetric(rate, "deletes/s")
 	}
