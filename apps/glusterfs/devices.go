@@ -325,10 +325,20 @@ func (a *App) teardownDevice(ctx context.Context, node *db.Node, dev *db.Device,
 // it. Removing a device (state failed) moves each of its bricks to another
 // device first; it is throttled like other operations that move data.
 func (a *App) DeviceSetState(ctx context.Context, id string, req *api.StateRequest) (Job, error) {
+	return a.stateJob(req, func() error { _, err := a.DeviceInfo(id); return err },
+		func(ctx context.Context, healCheck bool) error {
+			return a.deviceSetState(ctx, id, req.State, healCheck)
+		})
+}
+
+// stateJob validates a node or device state change, checks that the entry
+// exists, and returns the job that applies the transition. Removal (state
+// failed) moves data, so it takes a throttle slot as Heketi's does.
+func (a *App) stateJob(req *api.StateRequest, exists func() error, apply func(ctx context.Context, healCheck bool) error) (Job, error) {
 	if err := req.Validate(); err != nil {
 		return nil, errs.Wrap(errs.Invalid, err)
 	}
-	if _, err := a.DeviceInfo(id); err != nil {
+	if err := exists(); err != nil {
 		return nil, err
 	}
 	release := func() {}
@@ -341,7 +351,7 @@ func (a *App) DeviceSetState(ctx context.Context, id string, req *api.StateReque
 	healCheck := req.HealCheck != api.HealCheckDisable
 	return func(ctx context.Context) (string, error) {
 		defer release()
-		return "", a.deviceSetState(ctx, id, req.State, healCheck)
+		return "", apply(ctx, healCheck)
 	}, nil
 }
 

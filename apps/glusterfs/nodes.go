@@ -381,24 +381,8 @@ func (a *App) leavePool(ctx context.Context, node *db.Node, op *db.PendingOp) er
 // NodeSetState validates a state change and returns the job that performs it.
 // Transitions follow Heketi's table (facts 10); their errors surface on the queue.
 func (a *App) NodeSetState(ctx context.Context, id string, req *api.StateRequest) (Job, error) {
-	if err := req.Validate(); err != nil {
-		return nil, errs.Wrap(errs.Invalid, err)
-	}
-	if _, err := a.NodeInfo(id); err != nil {
-		return nil, err
-	}
-	release := func() {}
-	if req.State == api.EntryStateFailed {
-		var err error
-		if release, err = a.acquire(); err != nil {
-			return nil, err
-		}
-	}
-	healCheck := req.HealCheck != api.HealCheckDisable
-	return func(ctx context.Context) (string, error) {
-		defer release()
-		return "", a.nodeSetState(ctx, id, req.State, healCheck)
-	}, nil
+	return a.stateJob(req, func() error { _, err := a.NodeInfo(id); return err },
+		func(ctx context.Context, healCheck bool) error { return a.nodeSetState(ctx, id, req.State, healCheck) })
 }
 
 func (a *App) nodeSetState(ctx context.Context, id string, to api.EntryState, healCheck bool) error {
