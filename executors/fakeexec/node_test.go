@@ -426,3 +426,45 @@ func TestPVCreateWithGivenUUID(t *testing.T) {
 		t.Fatalf("expected one PV with uuid %s, got %+v", uuid, pvs)
 	}
 }
+
+// TestSedBrickFastPathMatchesScan checks that deleting by a brick_<id>
+// pattern through the index removes exactly the lines a full scan would.
+func TestSedBrickFastPathMatchesScan(t *testing.T) {
+	f := New(Options{AutoNodes: true})
+	n := f.lookup("h1", true)
+	id := func(i int) string { return strings.Repeat(strconv.Itoa(i%10), 32) }
+	var lines []string
+	for i := 0; i < 50; i++ {
+		lines = append(lines, "/dev/mapper/vg_x-brick_"+id(i)+" /var/lib/heketi/mounts/vg_x/brick_"+id(i)+" xfs rw 1 2")
+	}
+	lines = append(lines, "# a comment mentioning brick_"+id(3)+"f and more", "/dev/sda1 / ext4 defaults 0 1")
+	n.files["/etc/fstab"] = append([]string(nil), lines...)
+	// Build the index, then append one more line through awk's path.
+	_ = n.linesIndex("/etc/fstab")
+	extra := "/dev/mapper/vg_y-brick_" + id(3) + " /mnt/y xfs rw 1 2"
+	n.files["/etc/fstab"] = append(n.files["/etc/fstab"], extra)
+	n.brickLines["/etc/fstab"].add(n.files["/etc/fstab"][len(n.files["/etc/fstab"])-1])
+
+	pattern := "brick_" + id(3)
+	var want []string
+	for _, l := range n.files["/etc/fstab"] {
+		if !strings.Contains(l, pattern) {
+			want = append(want, l)
+		}
+	}
+	if out := n.sed([]string{"-i.save", "/" + pattern + "/d", "/etc/fstab"}); out.code != 0 {
+		t.Fatalf("sed: %+v", out)
+	}
+	if got := n.files["/etc/fstab"]; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("fast path kept\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := len(n.files["/etc/fstab.save"]); got != len(lines)+1 {
+		t.Fatalf("the -i.save backup must hold the file as it was (%d lines), has %d", len(lines)+1, got)
+	}
+	// A second delete of the same pattern finds nothing and keeps the file.
+	before := len(n.files["/etc/fstab"])
+	n.sed([]string{"-i", "/" + pattern + "/d", "/etc/fstab"})
+	if len(n.files["/etc/fstab"]) != before {
+		t.Fatalf("a repeated delete must change nothing")
+	}
+}
