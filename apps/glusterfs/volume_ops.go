@@ -25,6 +25,9 @@ func (a *App) VolumeDelete(ctx context.Context, id string) (Job, error) {
 	// Batch: group commit with concurrent deletes; the function may run again.
 	err = a.store.Batch(func(w db.Writer) error {
 		op.Actions = append([]db.PendingAction(nil), firstActions...)
+		// A delete always rolls forward (recovery finishes it), so its steps
+		// are recorded here, for the operation's details, not one commit each.
+		op.Steps = []db.OpStep{{Name: stepDestroyVol, Started: true}, {Name: stepDestroyBrks, Started: true}}
 		v, err := visibleVolume(w, id)
 		if err != nil {
 			return err
@@ -125,9 +128,6 @@ func markVolume(w db.Writer, v *db.Volume, bricks []*db.Brick, opID string) erro
 // operation is kept (failed) and retried by recovery, since the gluster
 // volume is already gone.
 func (a *App) execVolumeDelete(ctx context.Context, vol *db.Volume, bricks []*db.Brick, op *db.PendingOp) error {
-	if err := a.startStepBatch(op, stepDestroyVol, ""); err != nil {
-		return err
-	}
 	if err := a.destroyGlusterVolume(ctx, vol); err != nil {
 		uerr := a.store.Update(func(w db.Writer) error {
 			v, err := w.Volume(vol.ID)
@@ -153,9 +153,6 @@ func (a *App) execVolumeDelete(ctx context.Context, vol *db.Volume, bricks []*db
 
 // finishVolumeDelete destroys the bricks and removes the records.
 func (a *App) finishVolumeDelete(ctx context.Context, vol *db.Volume, bricks []*db.Brick, op *db.PendingOp) error {
-	if err := a.startStepBatch(op, stepDestroyBrks, ""); err != nil {
-		return err
-	}
 	hosts, err := a.brickHosts(bricks)
 	if err != nil {
 		return err

@@ -72,6 +72,10 @@ func (a *App) VolumeCreate(ctx context.Context, req *api.VolumeCreateRequest) (J
 	// run more than once, so it starts from the same state every time.
 	err = a.store.Batch(func(w db.Writer) error {
 		op.Actions = append([]db.PendingAction(nil), firstActions...)
+		// Brick creation is the job's first step: recording it as started
+		// here saves a commit (destroying bricks that were never made is a
+		// no-op for recovery).
+		op.Steps = []db.OpStep{{Name: stepBricks, Started: true}}
 		placed = nil
 		clusters, err := a.eligibleClusters(w, req, vol.Name)
 		if err != nil {
@@ -343,7 +347,7 @@ func (a *App) createVolumeWithRetries(ctx context.Context, vol *db.Volume, op *d
 			return err
 		}
 		// Re-plan on the same cluster with the same volume record.
-		op.Steps = nil
+		op.Steps = []db.OpStep{{Name: stepBricks, Started: true}} // recorded with the new bricks
 		var next *volumePlacement
 		perr := a.store.Update(func(w db.Writer) error {
 			plan, err := a.place(w, []string{vol.ClusterID}, vol, 0)
@@ -366,8 +370,10 @@ func (a *App) createVolumeWithRetries(ctx context.Context, vol *db.Volume, op *d
 // execVolumeCreate creates the bricks (nodes in parallel, one node's bricks in
 // order) and then the gluster volume.
 func (a *App) execVolumeCreate(ctx context.Context, vol *db.Volume, op *db.PendingOp, placed *volumePlacement) error {
-	if err := a.startStepBatch(op, stepBricks, ""); err != nil {
-		return err
+	if !stepStarted(op, stepBricks) {
+		if err := a.startStepBatch(op, stepBricks, ""); err != nil {
+			return err
+		}
 	}
 	hosts, err := a.brickHosts(placed.bricks)
 	if err != nil {
