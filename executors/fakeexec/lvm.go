@@ -611,6 +611,9 @@ func (n *node) lvremove(a lvmArgs) output {
 		if l.kind == lvPool {
 			var thins []*lv
 			for _, t := range v.lvs {
+				if l.thins == 0 {
+					break // the usual case (its bricks went first): no scan
+				}
 				if t.kind == lvThin && t.pool == l.name {
 					thins = append(thins, t)
 				}

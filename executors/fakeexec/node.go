@@ -553,10 +553,22 @@ func (n *node) umount(args []string) output {
 	for _, p := range ops {
 		cp := path.Clean(p)
 		idx := -1
-		if m := n.mountIdx[cp]; m != nil || strings.HasPrefix(cp, "/dev/") {
+		switch m := n.mountIdx[cp]; {
+		case strings.HasPrefix(cp, "/dev/"):
+			// A device may be given instead of a mount point: the last
+			// mount of it or at it.
 			for i, x := range n.mounts {
 				if x.target == cp || x.source == cp {
 					idx = i
+				}
+			}
+		case m != nil:
+			// The index holds the latest mount at cp; find it by identity,
+			// not by comparing every mount's path.
+			for i := len(n.mounts) - 1; i >= 0; i-- {
+				if n.mounts[i] == m {
+					idx = i
+					break
 				}
 			}
 		}
