@@ -91,9 +91,12 @@ type volume struct {
 	disperse   int
 	redundancy int
 	bricks     []*brick
-	options    []Option
-	started    bool
-	heal       map[string]string // brick name -> numberOfEntries override
+	// everStarted distinguishes a stopped volume ("Stopped") from one never
+	// started ("Created"), as gluster's volume info does.
+	everStarted bool
+	options     []Option
+	started     bool
+	heal        map[string]string // brick name -> numberOfEntries override
 }
 
 type brick struct {
@@ -829,6 +832,7 @@ func (c *gcli) volStart(name string, force bool) output {
 	}
 	if !v.started {
 		v.started = true
+		v.everStarted = true
 		c.setBricksRunning(v.bricks, true)
 	}
 	return c.success(prefix+": success\n", "volStart", volXML(v))
@@ -858,7 +862,7 @@ func (c *gcli) volInfo(args []string) output {
 			status := "Created"
 			if v.started {
 				status = "Started"
-			} else if _, was := v.option("user.heketi.id"); was {
+			} else if v.everStarted {
 				status = "Stopped"
 			}
 			fmt.Fprintf(&b, "\nVolume Name: %s\nType: %s\nVolume ID: %s\nStatus: %s\nSnapshot Count: %d\nNumber of Bricks: %d x %d = %d\nTransport-type: tcp\nBricks:\n",
@@ -878,8 +882,11 @@ func (c *gcli) volInfo(args []string) output {
 	for _, v := range vols {
 		typ, typeStr := v.typeInfo()
 		status, statusStr := 0, "Created"
-		if v.started {
+		switch {
+		case v.started:
 			status, statusStr = 1, "Started"
+		case v.everStarted:
+			status, statusStr = 2, "Stopped"
 		}
 		replica := v.replica
 		if replica == 0 {

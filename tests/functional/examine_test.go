@@ -169,9 +169,8 @@ func TestExamineDrift(t *testing.T) {
 		"brick " + b2 + " " + on(nodes[1]) + ": " + strings.TrimSuffix(p2, "/brick") + " has no fstab line",
 		"volume " + gone.ID + " (" + gone.Name + ") is in the database but not in gluster",
 		"brick " + b1 + " " + on(nodes[0]) + ": " + mnt1 + " is not mounted",
-		// fakeexec's volume info --xml says "Created" for a stopped volume
-		// (real gluster says "Stopped"); the line carries whatever gluster says.
-		"volume " + kept.ID + " (" + kept.Name + ") is Created in gluster, not Started",
+		// The line carries whatever gluster says the state is.
+		"volume " + kept.ID + " (" + kept.Name + ") is Stopped in gluster, not Started",
 	})
 
 	// Deleting the missing volume through Basalt removes its bricks, and
