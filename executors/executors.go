@@ -188,6 +188,8 @@ type VolumeExecutor interface {
 	// VolumeDestroy stops and deletes a gluster volume; a volume that does
 	// not exist counts as destroyed.
 	VolumeDestroy(ctx context.Context, host, name string) error
+	// VolumeStart starts a volume; one already started counts as started.
+	VolumeStart(ctx context.Context, host, name string) error
 	// VolumeBricks returns the "<host>:<path>" bricks of a gluster volume in
 	// gluster's order, and exists=false when there is no such volume.
 	VolumeBricks(ctx context.Context, host, name string) (bricks []string, exists bool, err error)

@@ -129,6 +129,12 @@ func markVolume(w db.Writer, v *db.Volume, bricks []*db.Brick, opID string) erro
 // volume is already gone.
 func (a *App) execVolumeDelete(ctx context.Context, vol *db.Volume, bricks []*db.Brick, op *db.PendingOp) error {
 	if err := a.destroyGlusterVolume(ctx, vol); err != nil {
+		// The delete stops the volume first; give it back running.
+		if host := a.anyOnlineHost(vol.ClusterID); host != "" {
+			if serr := a.exec.VolumeStart(context.WithoutCancel(ctx), host, vol.Name); serr != nil {
+				a.log.WithError(serr).WithField("volume", vol.ID).Warn("could not restart the volume after a failed delete")
+			}
+		}
 		uerr := a.store.Update(func(w db.Writer) error {
 			v, err := w.Volume(vol.ID)
 			if err != nil {
@@ -182,23 +188,7 @@ func (a *App) finishVolumeDelete(ctx context.Context, vol *db.Volume, bricks []*
 // destroyGlusterVolume stops and deletes a volume from the first cluster node
 // that can do it (facts 7.7: any node, next one on failure).
 func (a *App) destroyGlusterVolume(ctx context.Context, vol *db.Volume) error {
-	var hosts []string
-	err := a.store.View(func(r db.Reader) error {
-		ids, err := r.ClusterNodeIDs(vol.ClusterID)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			n, err := r.Node(id)
-			if err != nil {
-				return err
-			}
-			if n.State == api.EntryStateOnline {
-				hosts = append(hosts, n.ManageHost())
-			}
-		}
-		return nil
-	})
+	hosts, err := a.onlineHosts(vol.ClusterID)
 	if err != nil {
 		return err
 	}
@@ -434,4 +424,35 @@ func placementResponse(r db.Reader, plan *allocator.Plan) (*PlacementResponse, e
 		out.BrickSets = append(out.BrickSets, bs)
 	}
 	return out, nil
+}
+
+// onlineHosts returns the manage hosts of a cluster's online nodes, in node
+// id order.
+func (a *App) onlineHosts(clusterID string) ([]string, error) {
+	var hosts []string
+	err := a.store.View(func(r db.Reader) error {
+		ids, err := r.ClusterNodeIDs(clusterID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			n, err := r.Node(id)
+			if err != nil {
+				return err
+			}
+			if n.State == api.EntryStateOnline {
+				hosts = append(hosts, n.ManageHost())
+			}
+		}
+		return nil
+	})
+	return hosts, err
+}
+
+// anyOnlineHost returns the first online node's manage host, or "".
+func (a *App) anyOnlineHost(clusterID string) string {
+	if hosts, err := a.onlineHosts(clusterID); err == nil && len(hosts) > 0 {
+		return hosts[0]
+	}
+	return ""
 }

@@ -313,3 +313,13 @@ func randomID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// VolumeStart runs `gluster --mode=script --timeout=600 volume start <name>`;
+// "already started" counts as success.
+func (e *Executor) VolumeStart(ctx context.Context, host, name string) error {
+	_, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeStart(name))
+	if err != nil && strings.Contains(err.Error(), "already started") {
+		return nil
+	}
+	return err
+}

@@ -79,6 +79,9 @@ func TestVolumeDeleteFaults(t *testing.T) {
 				if got := e.volume(v.ID); len(got.Bricks) != 3 {
 					t.Fatalf("volume must be kept whole, has %d bricks", len(got.Bricks))
 				}
+				if gv, ok := e.fake.Volume("x"); !ok || !gv.Started {
+					t.Fatalf("a volume whose delete failed must be running again: %+v", gv)
+				}
 				expect(t, "delete again", e.wait(e.do("DELETE", "/volumes/"+v.ID, nil)), 204, "")
 			} else {
 				// Half-deleted: hidden, its operation failed and kept.
