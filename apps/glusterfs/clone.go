@@ -116,6 +116,11 @@ func (a *App) execClone(ctx context.Context, src, clone *db.Volume, op *db.Pendi
 	}
 	if err != nil {
 		bg := context.WithoutCancel(ctx)
+		// Only a clone gluster reported making (it has a uuid) is ours to
+		// destroy: a failure before that may mean the name was taken.
+		if res == nil || res.UUID == "" {
+			op.Steps = nil
+		}
 		rerr := a.rollbackClone(bg, host, clone, op)
 		if rerr == nil && res != nil && res.UUID != "" {
 			// gluster volume delete leaves a clone's snapshot bricks mounted.

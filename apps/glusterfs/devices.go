@@ -48,6 +48,10 @@ func (a *App) DeviceAdd(ctx context.Context, req *api.DeviceAddRequest) (Job, er
 		if err != nil {
 			return err
 		}
+		if n.PendingOpID != "" {
+			// The node is being deleted (or otherwise changed).
+			return errs.New(errs.Conflict, errs.TextConflict)
+		}
 		node = n
 		if err := w.PutPendingOp(op); err != nil {
 			return err
@@ -420,6 +424,7 @@ func (a *App) DeviceResync(ctx context.Context, id string) (Job, error) {
 	return func(ctx context.Context) (string, error) {
 		var dev *db.Device
 		var node *db.Node
+		brickCount := 0
 		err := a.store.View(func(r db.Reader) error {
 			d, err := r.Device(id)
 			if err != nil {
@@ -432,6 +437,7 @@ func (a *App) DeviceResync(ctx context.Context, id string) (Job, error) {
 			if err != nil {
 				return err
 			}
+			brickCount = len(bids)
 			for _, bid := range bids {
 				b, err := r.Brick(bid)
 				if err != nil {
@@ -456,6 +462,20 @@ func (a *App) DeviceResync(ctx context.Context, id string) (Job, error) {
 			d, err := w.Device(id)
 			if err != nil {
 				return err
+			}
+			// Space may have been reserved while the node answered: then
+			// the node's figures are already out of date.
+			bids, err := w.DeviceBrickIDs(id)
+			if err != nil {
+				return err
+			}
+			if len(bids) != brickCount {
+				return errs.New(errs.Conflict, errs.TextConflict)
+			}
+			for _, bid := range bids {
+				if b, err := w.Brick(bid); err != nil || b.PendingOpID != "" {
+					return errs.New(errs.Conflict, errs.TextConflict)
+				}
 			}
 			d.TotalKiB, d.FreeKiB, d.UsedKiB = info.TotalKiB, info.FreeKiB, info.UsedKiB
 			if info.ExtentSizeKiB > 0 {

@@ -146,8 +146,25 @@ func (a *App) evictBrick(ctx context.Context, brickID string, healCheck bool) er
 		}
 	}
 	if err != nil {
+		bg := context.WithoutCancel(ctx)
+		if stepStarted(op, stepReplaceBrick) {
+			// replace-brick may have committed before the error (a dropped
+			// connection, a cancelled context): gluster's view decides.
+			have, exists, qerr := a.exec.VolumeBricks(bg, hosts[nb.NodeID].manage, t.vol.Name)
+			if qerr != nil {
+				a.markOpFailed(op, qerr)
+				return err
+			}
+			for _, h := range have {
+				if exists && h == newArg {
+					a.finishEvict(bg, op, nb, t.old, hosts[t.old.NodeID].manage)
+					log.WithField("new_brick", nb.ID).Warn("replace-brick reported an error but gluster has the new brick; evict finished")
+					return nil
+				}
+			}
+		}
 		log.WithError(err).Error("brick evict failed; undoing")
-		if rerr := a.rollbackEvict(context.WithoutCancel(ctx), op, nb, t.old); rerr != nil {
+		if rerr := a.rollbackEvict(bg, op, nb, t.old); rerr != nil {
 			a.markOpFailed(op, rerr)
 		}
 		return err

@@ -61,20 +61,24 @@ func (a *App) NodeAdd(ctx context.Context, req *api.NodeAddRequest) (Job, error)
 		return nil, err
 	}
 	log := a.log.WithFields(map[string]any{"node": node.ID, "cluster": node.ClusterID, "op": op.ID})
+	// Owned from now on, so the cleaner leaves it alone during the
+	// (possibly slow) checks below.
+	a.track(op.ID)
 
 	// Heketi checks glusterd synchronously so the client gets a 400 at once.
 	if len(members) == 0 {
 		if err := a.exec.GlusterdCheck(ctx, node.ManageHost()); err != nil {
 			log.WithError(err).Debug("glusterd check on new node failed")
 			a.forgetNode(node.ID, op.ID)
+			a.untrack(op.ID)
 			return nil, errs.New(errs.Invalid, "New Node doesn't have glusterd running")
 		}
 	} else if _, err := a.verifiedMember(ctx, members); err != nil {
 		a.forgetNode(node.ID, op.ID)
+		a.untrack(op.ID)
 		return nil, errs.New(errs.Invalid, "None of the nodes in cluster has glusterd running")
 	}
 
-	a.track(op.ID)
 	return func(ctx context.Context) (string, error) {
 		defer a.untrack(op.ID)
 		if err := a.joinPool(ctx, node, op); err != nil {

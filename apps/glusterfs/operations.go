@@ -17,6 +17,17 @@ func (a *App) track(opID string) {
 	a.tracked[opID] = true
 }
 
+// tryTrack marks an operation as owned unless something already owns it.
+func (a *App) tryTrack(opID string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tracked[opID] {
+		return false
+	}
+	a.tracked[opID] = true
+	return true
+}
+
 func (a *App) untrack(opID string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/basalt-storage/basalt/db"
+	"github.com/basalt-storage/basalt/internal/errs"
 	"github.com/basalt-storage/basalt/internal/idgen"
 )
 
@@ -55,7 +56,13 @@ func (a *App) markOpFailed(op *db.PendingOp, cause error) {
 	if cause != nil {
 		op.Error = cause.Error()
 	}
-	if err := a.store.Update(func(w db.Writer) error { return w.PutPendingOp(op) }); err != nil {
+	err := a.store.Update(func(w db.Writer) error {
+		if _, err := w.PendingOp(op.ID); err != nil {
+			return err // finished or removed meanwhile: nothing to record
+		}
+		return w.PutPendingOp(op)
+	})
+	if err != nil && !errs.Is(err, errs.NotFound) {
 		a.log.WithError(err).WithField("op", op.ID).Error("cannot record failed operation")
 	}
 }

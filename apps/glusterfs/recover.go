@@ -65,7 +65,23 @@ func (a *App) repair(ctx context.Context, ids map[string]bool) (*RecoveryReport,
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-		a.track(op.ID)
+		if !a.tryTrack(op.ID) {
+			continue // another repair or job owns it now
+		}
+		// Re-read it: it may have been finished since the listing.
+		if err := a.store.View(func(r db.Reader) error {
+			cur, err := r.PendingOp(op.ID)
+			if err == nil {
+				op = cur
+			}
+			return err
+		}); err != nil {
+			a.untrack(op.ID)
+			if errs.Is(err, errs.NotFound) {
+				continue
+			}
+			return rep, err
+		}
 		done, rerr, known := a.repairOne(ctx, op)
 		a.untrack(op.ID)
 		log := a.log.WithFields(map[string]any{"op": op.ID, "type": int(op.Type)})
@@ -330,30 +346,41 @@ func (a *App) recoverVolumeExpand(ctx context.Context, op *db.PendingOp) (string
 			delta = act.Delta
 		}
 	}
-	placed := &volumePlacement{clusterID: vol.ClusterID, bricks: bricks}
-	if stepStarted(op, stepAddBricks) && len(bricks) > 0 {
-		// add-brick may have run: ask gluster before destroying anything.
-		hosts, err := a.brickHosts(bricks)
-		if err != nil {
-			return "", err
-		}
-		have, exists, err := a.exec.VolumeBricks(ctx, hosts[bricks[0].NodeID].manage, vol.Name)
-		if err != nil {
-			return "", err
-		}
-		in := map[string]bool{}
-		for _, h := range have {
-			in[h] = true
-		}
-		all := exists
-		for _, b := range bricks {
-			if !in[hosts[b.NodeID].storage+":"+b.Path] {
-				all = false
-			}
-		}
-		if all {
-			return "completed", a.finalizeExpand(vol.ID, op, delta)
+	return a.settleExpand(ctx, vol, op, &volumePlacement{clusterID: vol.ClusterID, bricks: bricks}, delta)
+}
+
+// settleExpand ends an expand that did not finish. Before add-brick started
+// the new bricks are simply removed. After, gluster decides: with every new
+// brick in the volume the expand is finished; with none it is undone; with
+// some (add-brick runs in chunks) nothing is destroyed and the operation is
+// kept failed for an operator, since bricks gluster serves must not go.
+func (a *App) settleExpand(ctx context.Context, vol *db.Volume, op *db.PendingOp, placed *volumePlacement, delta int) (string, error) {
+	if !stepStarted(op, stepAddBricks) || len(placed.bricks) == 0 {
+		return "rolled back", a.rollbackExpand(ctx, vol, op, placed)
+	}
+	hosts, err := a.brickHosts(placed.bricks)
+	if err != nil {
+		return "", err
+	}
+	have, exists, err := a.exec.VolumeBricks(ctx, hosts[placed.bricks[0].NodeID].manage, vol.Name)
+	if err != nil {
+		return "", err
+	}
+	in := map[string]bool{}
+	for _, h := range have {
+		in[h] = true
+	}
+	added := 0
+	for _, b := range placed.bricks {
+		if exists && in[hosts[b.NodeID].storage+":"+b.Path] {
+			added++
 		}
 	}
-	return "rolled back", a.rollbackExpand(ctx, vol, op, placed)
+	switch added {
+	case len(placed.bricks):
+		return "completed", a.finalizeExpand(vol.ID, op, delta)
+	case 0:
+		return "rolled back", a.rollbackExpand(ctx, vol, op, placed)
+	}
+	return "", errs.Newf(errs.Internal, "expand of volume %s stopped half-way: gluster has %d of its %d new bricks; they are kept for an operator", vol.Name, added, len(placed.bricks))
 }

@@ -260,8 +260,12 @@ func (a *App) VolumeExpand(ctx context.Context, id string, req *api.VolumeExpand
 		a.log.WithFields(map[string]any{"volume": id, "op": op.ID}).Info("Trying Expand Volume (attempt #1/1)")
 		if err := a.execVolumeExpand(ctx, vol, op, placed); err != nil {
 			log.WithError(err).Error("volume expand failed")
-			if rerr := a.rollbackExpand(context.WithoutCancel(ctx), vol, op, placed); rerr != nil {
+			// add-brick may have added some chunks before failing: let
+			// gluster's view decide what may be destroyed.
+			if done, rerr := a.settleExpand(context.WithoutCancel(ctx), vol, op, placed, req.Size); rerr != nil {
 				a.markOpFailed(op, rerr)
+			} else if done == "completed" {
+				return "/volumes/" + id, nil
 			}
 			return "", err
 		}
@@ -306,11 +310,16 @@ func (a *App) rollbackExpand(ctx context.Context, vol *db.Volume, op *db.Pending
 		if err != nil {
 			return err
 		}
-		v.PendingOpID = ""
-		if err := w.PutVolume(v); err != nil {
+		if v.PendingOpID == op.ID {
+			v.PendingOpID = ""
+			if err := w.PutVolume(v); err != nil {
+				return err
+			}
+		}
+		if err := w.DeletePendingOp(op.ID); err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return w.DeletePendingOp(op.ID)
+		return nil
 	})
 }
 

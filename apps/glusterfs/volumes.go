@@ -336,7 +336,10 @@ func (a *App) createVolumeWithRetries(ctx context.Context, vol *db.Volume, op *d
 		if err == nil {
 			return a.finalizeCreate(vol, op)
 		}
-		if rerr := a.rollbackBricks(context.WithoutCancel(ctx), op, placed, stepStarted(op, stepVolume), vol); rerr != nil {
+		// A gluster volume that already existed under this name is not ours
+		// to destroy.
+		ours := stepStarted(op, stepVolume) && !strings.Contains(err.Error(), "already exists")
+		if rerr := a.rollbackBricks(context.WithoutCancel(ctx), op, placed, ours, vol); rerr != nil {
 			a.markOpFailed(op, rerr)
 			return err
 		}

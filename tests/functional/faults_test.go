@@ -4,7 +4,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/basalt-storage/basalt/apps/glusterfs"
 	"github.com/basalt-storage/basalt/executors/fakeexec"
 )
 
@@ -96,5 +98,56 @@ func TestVolumeDeleteFaults(t *testing.T) {
 				t.Fatalf("expected no pending operations, got %d", n)
 			}
 		})
+	}
+}
+
+// TestExpandStoppedHalfWayKeepsServedBricks expands by six replica sets,
+// which takes two add-brick commands, and fails the second: the bricks
+// gluster already serves must not be destroyed; the operation is kept failed.
+func TestExpandStoppedHalfWayKeepsServedBricks(t *testing.T) {
+	e := newEnv(t, withAppConfig(func(c *glusterfs.Config) { c.BrickMaxSizeGB = 1 }))
+	e.topology(3, "/dev/sdb")
+	v := e.mustCreateVolume(`{"size":1,"name":"x","durability":{"type":"replicate","replicate":{"replica":3}}}`)
+	remove := e.fake.Inject(fakeexec.Fault{Match: "add-brick", Nth: 2, ExitStatus: 1, Stderr: "volume add-brick: failed: injected"})
+	r := e.wait(e.do("POST", "/volumes/"+v.ID+"/expand", `{"expand_size":6}`))
+	remove()
+	if r.status != 500 || !strings.Contains(r.body, "injected") {
+		t.Fatalf("expected the injected failure, got %d %q", r.status, r.body)
+	}
+	gv, _ := e.fake.Volume("x")
+	if len(gv.Bricks) != 3+15 {
+		t.Fatalf("expected gluster to hold the first add-brick chunk (3+15 bricks), has %d", len(gv.Bricks))
+	}
+	if n := countThinLVs(e); n != 3+18 {
+		t.Fatalf("no new brick may be destroyed while gluster serves some of them: %d LVs, want %d", n, 3+18)
+	}
+	var ops struct{ Failed int }
+	decodeJSON(t, e.do("GET", "/operations", nil), &ops)
+	if ops.Failed != 1 {
+		t.Fatalf("the half-done expand must be kept as a failed operation, got %+v", ops)
+	}
+}
+
+// TestCreateDoesNotDestroyAForeignVolume: a gluster volume of the same name
+// made outside Basalt makes the create fail; its rollback must leave that
+// volume alone.
+func TestCreateDoesNotDestroyAForeignVolume(t *testing.T) {
+	e := newEnv(t, withAppConfig(func(c *glusterfs.Config) { c.VolumeCreateRetries = 1 }))
+	e.topology(3, "/dev/sdb")
+	cmds := []string{"mkdir -p /data/foreign/brick", "gluster --mode=script --timeout=600 volume create theirs 10.0.0.1:/data/foreign/brick force"}
+	if _, err := e.fake.Run(t.Context(), "n1.example.com", cmds, time.Minute); err != nil {
+		t.Fatalf("making the foreign volume: %v", err)
+	}
+	r := e.createVolume(`{"size":1,"name":"theirs","durability":{"type":"replicate","replicate":{"replica":3}}}`)
+	if r.status != 500 || !strings.Contains(r.body, "already exists") {
+		t.Fatalf("expected gluster's already-exists failure, got %d %q", r.status, r.body)
+	}
+	if gv, ok := e.fake.Volume("theirs"); !ok || len(gv.Bricks) != 1 {
+		t.Fatalf("the foreign volume must survive the rollback, got %+v (exists %v)", gv, ok)
+	}
+	for _, h := range hosts(3) {
+		if n := len(e.fake.Node(h).Snapshot().LVs); n > 0 {
+			t.Fatalf("the create's own bricks must be gone from %s, found %d LVs", h, n)
+		}
 	}
 }
