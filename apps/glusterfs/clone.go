@@ -101,14 +101,22 @@ func (a *App) execClone(ctx context.Context, src, clone *db.Volume, op *db.Pendi
 		srcBricks, err = volumeBricks(r, src.ID)
 		return err
 	})
-	if err != nil {
+	// Before the clone started on a node, a failure only has records to undo.
+	undo := func(err error) error {
+		op.Steps = nil
+		if rerr := a.rollbackClone(context.WithoutCancel(ctx), host, clone, op); rerr != nil {
+			a.markOpFailed(op, rerr)
+		}
 		return err
+	}
+	if err != nil {
+		return undo(err)
 	}
 	if host == "" {
-		return errs.New(errs.Internal, errs.TextNoNodes)
+		return undo(errs.New(errs.Internal, errs.TextNoNodes))
 	}
 	if err := a.startStepBatch(op, stepClone, host); err != nil {
-		return err
+		return undo(err)
 	}
 	res, err := a.exec.VolumeClone(ctx, host, src.Name, clone.Name)
 	if err == nil {

@@ -131,13 +131,20 @@ func (a *App) evictBrick(ctx context.Context, brickID string, healCheck bool) er
 	a.track(op.ID)
 	defer a.untrack(op.ID)
 
+	// Before any node was touched, a failure only has records to undo.
+	undo := func(err error) error {
+		if rerr := a.rollbackEvict(context.WithoutCancel(ctx), op, nb, t.old); rerr != nil {
+			a.markOpFailed(op, rerr)
+		}
+		return err
+	}
 	hosts, err := a.brickHosts([]*db.Brick{nb, t.old})
 	if err != nil {
-		return err
+		return undo(err)
 	}
 	newArg := hosts[nb.NodeID].storage + ":" + nb.Path
 	if err := a.startStepBatch(op, stepNewBrick, hosts[nb.NodeID].manage); err != nil {
-		return err
+		return undo(err)
 	}
 	err = a.exec.BrickCreate(ctx, hosts[nb.NodeID].manage, brickRequest(nb, t.vol.Gid))
 	if err == nil {
