@@ -163,7 +163,8 @@ func (a *App) finishVolumeDelete(ctx context.Context, vol *db.Volume, bricks []*
 	if err != nil {
 		return err
 	}
-	if err := a.destroyBricks(ctx, bricks, hosts); err != nil {
+	kept, err := a.destroyBricksKept(ctx, bricks, hosts)
+	if err != nil {
 		a.markOpFailed(op, err)
 		return err
 	}
@@ -172,7 +173,7 @@ func (a *App) finishVolumeDelete(ctx context.Context, vol *db.Volume, bricks []*
 		if err != nil {
 			return err
 		}
-		if err := releaseBricks(w, current, nil); err != nil {
+		if err := releaseBricksKeepingPools(w, current, kept); err != nil {
 			return err
 		}
 		if err := w.DeleteVolume(vol.ID); err != nil && !errs.Is(err, errs.NotFound) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/basalt-storage/basalt/allocator"
 	"github.com/basalt-storage/basalt/client/api"
@@ -468,10 +469,69 @@ func (a *App) createBricks(ctx context.Context, vol *db.Volume, bricks []*db.Bri
 // destroyBricks removes bricks from their nodes (tolerating parts already
 // gone) and returns the first error.
 func (a *App) destroyBricks(ctx context.Context, bricks []*db.Brick, hosts map[string]nodeHosts) error {
-	return forEachNode(bricks, func(b *db.Brick) error {
-		_, err := a.exec.BrickDestroy(ctx, hosts[b.NodeID].manage, brickRequest(b, 0))
+	_, err := a.destroyBricksKept(ctx, bricks, hosts)
+	return err
+}
+
+// destroyBricksKept is destroyBricks that also says which bricks' thin pools
+// are still there (another LV, such as a clone's, uses them).
+func (a *App) destroyBricksKept(ctx context.Context, bricks []*db.Brick, hosts map[string]nodeHosts) (map[string]bool, error) {
+	var mu sync.Mutex
+	kept := map[string]bool{}
+	err := forEachNode(bricks, func(b *db.Brick) error {
+		reclaimed, err := a.exec.BrickDestroy(ctx, hosts[b.NodeID].manage, brickRequest(b, 0))
+		if err == nil && !reclaimed {
+			mu.Lock()
+			kept[b.ID] = true
+			mu.Unlock()
+		}
 		return err
 	})
+	return kept, err
+}
+
+// releaseBricksKeepingPools deletes bricks like releaseBricks, except that a
+// brick whose thin pool survived (a clone still uses it) gives no space back:
+// its pool's accounting moves to another brick in the same pool, which gives
+// it back when the pool finally goes. Without such a brick the space stays
+// counted as used, which is what the device really has.
+func releaseBricksKeepingPools(w db.Writer, bricks []*db.Brick, kept map[string]bool) error {
+	leaving := map[string]bool{}
+	for _, b := range bricks {
+		leaving[b.ID] = true
+	}
+	var normal []*db.Brick
+	for _, b := range bricks {
+		if !kept[b.ID] || b.TpSizeKiB+b.PoolMetadataSizeKiB == 0 {
+			normal = append(normal, b)
+			continue
+		}
+		ids, err := w.DeviceBrickIDs(b.DeviceID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if leaving[id] {
+				continue
+			}
+			heir, err := w.Brick(id)
+			if err != nil {
+				return err
+			}
+			if heir.ThinPool == b.ThinPool {
+				heir.TpSizeKiB += b.TpSizeKiB
+				heir.PoolMetadataSizeKiB += b.PoolMetadataSizeKiB
+				if err := w.PutBrick(heir); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		if err := w.DeleteBrick(b.ID); err != nil && !errs.Is(err, errs.NotFound) {
+			return err
+		}
+	}
+	return releaseBricks(w, normal, nil)
 }
 
 func durabilityOf(v *db.Volume) executors.Durability {

@@ -1,6 +1,7 @@
 package functional
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -77,5 +78,33 @@ func TestVolumeCloneFailureLeavesNothing(t *testing.T) {
 		}
 	}
 	expect(t, "delete source", e.wait(e.do("DELETE", "/volumes/"+src.ID, nil)), 204, "")
+	e.assertNoLeaks(3)
+}
+
+// TestDeleteSourceBeforeClone: the source's thin pools outlive it (the clone
+// uses them), so its space comes back only when the clone goes, and the
+// accounting stays consistent in between.
+func TestDeleteSourceBeforeClone(t *testing.T) {
+	e := newEnv(t)
+	_, nodes := e.topology(3, "/dev/sdb")
+	before := e.freeSpace(nodes)
+	src := e.mustCreateVolume(`{"size":1,"name":"src","durability":{"type":"replicate","replicate":{"replica":3}}}`)
+	withVolume := e.freeSpace(nodes)
+	r := e.wait(e.do("POST", "/volumes/"+src.ID+"/clone", `{"name":"copy"}`))
+	if r.status != 303 {
+		t.Fatalf("clone: %d %q", r.status, r.body)
+	}
+	clone := strings.TrimPrefix(r.header.Get("Location"), "/volumes/")
+	expect(t, "delete source", e.wait(e.do("DELETE", "/volumes/"+src.ID, nil)), 204, "")
+	if got := e.freeSpace(nodes); !reflect.DeepEqual(got, withVolume) {
+		t.Fatalf("with the clone alive the pools are still used:\nexpected %v\ngot      %v", withVolume, got)
+	}
+	if check := e.do("GET", "/db/check", nil); !strings.Contains(check.body, `"totalinconsistencies": 0`) {
+		t.Fatalf("accounting must stay consistent: %s", check.body)
+	}
+	expect(t, "delete clone", e.wait(e.do("DELETE", "/volumes/"+clone, nil)), 204, "")
+	if got := e.freeSpace(nodes); !reflect.DeepEqual(got, before) {
+		t.Fatalf("all space must be back once the clone is gone:\nexpected %v\ngot      %v", before, got)
+	}
 	e.assertNoLeaks(3)
 }
