@@ -2,10 +2,12 @@ package glusterfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/basalt-storage/basalt/client/api"
 	"github.com/basalt-storage/basalt/db"
+	"github.com/basalt-storage/basalt/executors"
 	"github.com/basalt-storage/basalt/internal/errs"
 )
 
@@ -53,6 +55,14 @@ func (a *App) BlockVolumeDelete(ctx context.Context, id string) (Job, error) {
 		a.log.WithFields(map[string]any{"blockvolume": id, "op": op.ID}).Info("Trying Delete Block Volume (attempt #1/1)")
 		if err := a.execBlockDelete(ctx, bv, hosting, op); err != nil {
 			log.WithError(err).Error("block volume delete failed")
+			if stepStarted(op, stepBlockDelete) && !definiteFailure(err) {
+				// gluster-block delete may have run (the node did not
+				// answer): keep the operation for a cleanup to finish
+				// (delete is idempotent) rather than show a block volume
+				// that may be gone.
+				a.markOpFailed(op, err)
+				return "", err
+			}
 			if uerr := a.unmarkBlockVolume(bv.ID, op.ID, 0); uerr != nil {
 				a.markOpFailed(op, uerr)
 			}
@@ -194,6 +204,16 @@ func (a *App) BlockVolumeExpand(ctx context.Context, id string, req *api.BlockVo
 		err := a.execBlockExpand(ctx, bv, hosting, op, req.NewSize)
 		if err != nil {
 			log.WithError(err).Error("block volume expand failed")
+			if stepStarted(op, stepBlockExpand) {
+				// gluster-block modify may have run: its size decides.
+				done, rerr := a.recoverBlockExpand(context.WithoutCancel(ctx), op)
+				if rerr != nil {
+					a.markOpFailed(op, rerr)
+				} else if done == "completed" {
+					return "/blockvolumes/" + id, nil
+				}
+				return "", err
+			}
 			if uerr := a.unmarkBlockVolume(bv.ID, op.ID, delta); uerr != nil {
 				a.markOpFailed(op, uerr)
 			}
@@ -292,4 +312,12 @@ func (a *App) VolumeSetBlockRestriction(ctx context.Context, id string, req *api
 		a.log.WithFields(map[string]any{"volume": id, "restriction": string(want)}).Info("block restriction set")
 		return "/volumes/" + id, nil
 	}, nil
+}
+
+// definiteFailure reports whether err is a command that ran and refused (so
+// nothing changed), as opposed to a transport failure or a timeout, after
+// which the command may or may not have run.
+func definiteFailure(err error) bool {
+	var ce *executors.CommandError
+	return errors.As(err, &ce) && !ce.TimedOut
 }
