@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/urfave/negroni"
+	"k8s.io/client-go/rest"
 
 	"github.com/basalt-storage/basalt/apps/glusterfs"
 	"github.com/basalt-storage/basalt/db"
@@ -26,6 +28,7 @@ import (
 	"github.com/basalt-storage/basalt/server"
 	"github.com/basalt-storage/basalt/server/async"
 	"github.com/basalt-storage/basalt/server/config"
+	"github.com/basalt-storage/basalt/server/kubebackup"
 	"github.com/basalt-storage/basalt/server/metrics"
 	"github.com/basalt-storage/basalt/server/middleware"
 )
@@ -221,6 +224,18 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		}
 	}()
 
+	var hooks []negroni.Handler
+	backupDone := make(chan struct{})
+	var kb *kubebackup.Backup
+	if cfg.BackupDBToKubeSecret && !cfg.GlusterFS.DBReadOnly {
+		kb = kubeDBBackup(cfg, store, log)
+	}
+	if kb != nil {
+		hooks = append(hooks, kb.Middleware())
+		go func() { kb.Run(bgCtx); close(backupDone) }()
+	} else {
+		close(backupDone)
+	}
 	api := server.New(app, jobs, server.Options{
 		Log:     log.WithField("component", "http"),
 		Auth:    auth,
@@ -229,6 +244,7 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 		Metrics: reg,
 
 		Profiling: cfg.Profiling,
+		Hooks:     hooks,
 	})
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -272,6 +288,10 @@ func serve(cfg config.Config, prepare func(*glusterfs.App, *logrus.Entry) error)
 	}
 	if err := jobs.Shutdown(grace); err != nil {
 		log.WithError(err).Warn("jobs were cancelled at the end of the grace period; start-up recovery will repair them")
+	}
+	select { // the last database copy to the Kubernetes secret, if any
+	case <-backupDone:
+	case <-grace.Done():
 	}
 	log.Info("stopped")
 	return nil
@@ -404,4 +424,33 @@ func appConfig(cfg config.Config) glusterfs.Config {
 		AutoCreateBlockHostingVolume: g.AutoCreateBlockHostingVolume,
 		BlockHostingVolumeSizeGB:     g.BlockHostingVolumeSizeGB,
 	}
+}
+
+// kubeDBBackup sets up Heketi's backup of the database into a Kubernetes
+// Secret. Like Heketi it only works inside a cluster; elsewhere it says so
+// and the server runs without it.
+func kubeDBBackup(cfg config.Config, store *db.BoltStore, log *logrus.Entry) *kubebackup.Backup {
+	rc, err := rest.InClusterConfig()
+	if err != nil {
+		log.WithError(err).Warn("backup_db_to_kube_secret: not running inside Kubernetes; database backups to a secret are off")
+		return nil
+	}
+	ns, err := os.ReadFile(kubeexec.DefaultNamespaceFile)
+	if err != nil {
+		log.WithError(err).Warn("backup_db_to_kube_secret: cannot read the pod's namespace; database backups to a secret are off")
+		return nil
+	}
+	kb, err := kubebackup.New(kubebackup.Options{
+		Config:     rc,
+		Namespace:  strings.TrimSpace(string(ns)),
+		SecretName: cfg.KubeDBSecretName,
+		Snapshot:   store.Backup,
+		Log:        log.WithField("component", "kube-db-backup"),
+	})
+	if err != nil {
+		log.WithError(err).Warn("backup_db_to_kube_secret: database backups to a secret are off")
+		return nil
+	}
+	kb.Trigger() // a first copy at start-up
+	return kb
 }

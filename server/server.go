@@ -37,6 +37,9 @@ type Options struct {
 	// Profiling serves /debug/pprof without authentication (config key
 	// profiling, HEKETI_PROFILING).
 	Profiling bool
+	// Hooks run after the guards, around the API router, for requests that
+	// passed authentication (e.g. the Kubernetes DB backup trigger).
+	Hooks []negroni.Handler
 }
 
 // Server routes HTTP requests to the application.
@@ -50,6 +53,7 @@ type Server struct {
 	store     db.Store
 	profiling bool
 	cache     responseCache
+	hooks     []negroni.Handler
 
 	metrics      *metrics.Metrics // nil: off
 	shuttingDown atomic.Bool      // set by SetShuttingDown; fails /readyz
@@ -57,7 +61,7 @@ type Server struct {
 
 // New builds the server's handler tree.
 func New(app *glusterfs.App, jobs *async.Manager, opts Options) *Server {
-	s := &Server{app: app, jobs: jobs, log: opts.Log, store: opts.Store, profiling: opts.Profiling}
+	s := &Server{app: app, jobs: jobs, log: opts.Log, store: opts.Store, profiling: opts.Profiling, hooks: opts.Hooks}
 	if s.log == nil {
 		s.log = logrus.NewEntry(logrus.New())
 	}
@@ -134,6 +138,9 @@ func (s *Server) routes() http.Handler {
 	chain.Use(middleware.Recovery(s.log))
 	for _, g := range s.guards() {
 		chain.Use(g)
+	}
+	for _, h := range s.hooks {
+		chain.Use(h)
 	}
 	chain.UseHandler(api)
 
