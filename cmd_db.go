@@ -39,7 +39,7 @@ func dbCommand() *cobra.Command {
 		Short: "Export, import and check the database offline",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(dbExportCommand(), dbImportCommand(), dbCheckCommand())
+	cmd.AddCommand(dbExportCommand(), dbImportCommand(), dbCheckCommand(), dbDeleteEmptyBricksCommand())
 	return cmd
 }
 
