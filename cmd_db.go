@@ -255,7 +255,7 @@ func offlineCommand() *cobra.Command {
 		Short: "Maintenance that runs while the server is stopped",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(cleanupOperationsCommand(), offlineStateCommand())
+	cmd.AddCommand(cleanupOperationsCommand(), offlineStateCommand(), updateDBVolCommand())
 	return cmd
 }
 

@@ -323,3 +323,37 @@ func (e *Executor) VolumeStart(ctx context.Context, host, name string) error {
 	}
 	return err
 }
+
+// VolumeOptions runs `gluster --mode=script --timeout=600 volume info <name> --xml`
+// and returns the volume's reconfigured options; exists is false for a
+// missing volume.
+func (e *Executor) VolumeOptions(ctx context.Context, host, name string) (map[string]string, bool, error) {
+	res, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeInfo(name))
+	if err != nil {
+		return nil, false, err
+	}
+	vols, err := ParseVolumeInfo(stdoutOf(res))
+	if IsVolumeNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	for _, v := range vols {
+		if v.Name == name {
+			out := map[string]string{}
+			for _, o := range v.Options {
+				out[o.Name] = o.Value
+			}
+			return out, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// VolumeSet runs `gluster --mode=script --timeout=600 volume set <name> <option>`
+// for an option given as "<key> <value>".
+func (e *Executor) VolumeSet(ctx context.Context, host, name, option string) error {
+	_, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeSet(name, option))
+	return err
+}

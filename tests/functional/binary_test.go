@@ -539,3 +539,37 @@ func TestBinarySIGTERMDuringCreates(t *testing.T) {
 	}
 	p2.stop(t)
 }
+
+// TestBinaryOfflineUpdateDBVol runs `basalt offline update-dbvol` on a
+// stopped mock server's database: it sets the DB volume's options when the
+// marker is missing and leaves a volume that has it alone.
+func TestBinaryOfflineUpdateDBVol(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeSampleStyleConfig(t, dir)
+	p := startBasalt(t, freePort(t), "--config", cfg, "--disable-auth")
+	_, _, body := p.call(t, "POST", "/clusters", `{"block":true,"file":true}`)
+	var c struct{ ID string }
+	_ = json.Unmarshal([]byte(body), &c)
+	_, h, _ := p.call(t, "POST", "/nodes", `{"cluster":"`+c.ID+`","zone":1,"hostnames":{"manage":["d1"],"storage":["10.4.0.1"]}}`)
+	p.call(t, "POST", "/devices", `{"node":"`+strings.TrimPrefix(h.Get("Location"), "/nodes/")+`","name":"/dev/sdb"}`)
+	if status, _, b := p.call(t, "POST", "/volumes", `{"size":2,"name":"heketidbstorage"}`); status != 303 {
+		t.Fatalf("db volume create: %d %q", status, b)
+	}
+	if status, _, b := p.call(t, "POST", "/volumes", `{"size":1,"name":"marked","glustervolumeoptions":["user.heketi.dbstoragelevel 1"]}`); status != 303 {
+		t.Fatalf("marked volume create: %d %q", status, b)
+	}
+	p.stop(t)
+
+	out, err := exec.Command(basaltBinary(t), "offline", "update-dbvol", "--config", cfg).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "volume heketidbstorage: database options set") {
+		t.Fatalf("update-dbvol: %v\n%s", err, out)
+	}
+	out, err = exec.Command(basaltBinary(t), "offline", "update-dbvol", "--config", cfg, "--force-volume-name", "marked").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "already has its database options") {
+		t.Fatalf("update-dbvol on a marked volume: %v\n%s", err, out)
+	}
+	out, err = exec.Command(basaltBinary(t), "offline", "update-dbvol", "--config", cfg, "--force-volume-name", "nosuch").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no volume named nosuch") {
+		t.Fatalf("update-dbvol on a missing volume must fail clearly: %v\n%s", err, out)
+	}
+}
