@@ -29,6 +29,10 @@ demo: ## Run a demo server on :8080 (mock nodes, ./data database, no auth, demo 
 test: ## Run every test (unit, functional, real sshd and binary tests)
 	$(GO) test -count=1 ./...
 
+.PHONY: test-e2e
+test-e2e: ## Real end-to-end: basalt over SSH managing 3 GlusterFS+LVM QEMU guests (root; docs/e2e.md)
+	tests/e2e/run.sh
+
 .PHONY: test-race
 test-race: ## Run the tests with the race detector
 	$(GO) test -count=1 -race ./...
