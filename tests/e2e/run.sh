@@ -121,15 +121,12 @@ step() {
 # ---- guests ----
 : >"$RUN/basalt.log"
 step boot
-# Under emulation on a busy host eth0 can take longer than systemd's default 90 s device timeout to appear,
-# and the unit that gives the guest its address depends on it: wait up to 10 minutes instead (systemd 252
-# derives the device timeout from the default start timeout).
 for n in "${NODES[@]}"; do
 	qemu-img create -q -f qcow2 -b "$IMG/root.img" -F raw "$RUN/node$n.qcow2"
 	truncate -s 8G "$RUN/node$n.data"
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 1 -m "$GUEST_MEM" \
 		-kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
-		-append "root=LABEL=root rw console=ttyS0 net.ifnames=0 quiet systemd.show_status=1 systemd.default_timeout_start_sec=600 basalt.ip=10.0.0.$n basalt.hostname=node$n" \
+		-append "root=LABEL=root rw console=ttyS0 net.ifnames=0 quiet systemd.show_status=1 basalt.ip=10.0.0.$n basalt.hostname=node$n" \
 		-drive "file=$RUN/node$n.qcow2,format=qcow2,if=none,id=d0,cache=unsafe" -device virtio-blk-pci,drive=d0,addr=0x4 \
 		-drive "file=$RUN/node$n.data,format=raw,if=none,id=d1,cache=unsafe" -device virtio-blk-pci,drive=d1,addr=0x5,serial=brick0 \
 		-netdev "tap,id=n0,ifname=tap$n,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,addr=0x3,mac=52:54:00:e2:e0:0$n" \
