@@ -598,7 +598,9 @@ func (a *App) rollbackBricks(ctx context.Context, op *db.PendingOp, placed *volu
 		return err
 	}
 	if destroyVolume && len(placed.bricks) > 0 {
-		if err := a.exec.VolumeDestroy(ctx, hosts[placed.bricks[0].NodeID].manage, vol.Name); err != nil {
+		// Any node of the pool can delete it: the one that ran the create
+		// may be the one whose glusterd is down (found by the e2e run).
+		if err := a.destroyGlusterVolume(ctx, vol); err != nil {
 			return err
 		}
 	}
