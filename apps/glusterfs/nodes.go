@@ -237,14 +237,9 @@ func (a *App) verifiedMember(ctx context.Context, nodes []*db.Node) (*db.Node, e
 func (a *App) NodeInfo(id string) (*api.NodeInfoResponse, error) {
 	var info *api.NodeInfoResponse
 	err := a.store.View(func(r db.Reader) error {
-		n, err := r.Node(id)
+		n, err := visibleNode(r, id)
 		if err != nil {
 			return err
-		}
-		if hidden, err := beingAdded(r, n.PendingOpID); err != nil {
-			return err
-		} else if hidden {
-			return errs.ErrNotFound
 		}
 		info = &api.NodeInfoResponse{
 			NodeInfo: api.NodeInfo{
@@ -297,14 +292,9 @@ func (a *App) NodeDelete(ctx context.Context, id string) (Job, error) {
 	op := newOp(db.OpDeleteNode, db.PendingAction{Change: db.ChangeDeleteNode, ID: id})
 	var node *db.Node
 	err := a.store.Update(func(w db.Writer) error {
-		n, err := w.Node(id)
+		n, err := visibleNode(w, id)
 		if err != nil {
 			return err
-		}
-		if hidden, err := beingAdded(w, n.PendingOpID); err != nil {
-			return err
-		} else if hidden {
-			return errs.ErrNotFound
 		}
 		if n.PendingOpID != "" {
 			return errs.New(errs.Conflict, errs.TextConflict)
@@ -471,14 +461,9 @@ func (a *App) NodeSetTags(id string, req *api.TagsChangeRequest) (map[string]str
 	}
 	var out map[string]string
 	err := a.store.Update(func(w db.Writer) error {
-		n, err := w.Node(id)
+		n, err := visibleNode(w, id)
 		if err != nil {
 			return err
-		}
-		if hidden, err := beingAdded(w, n.PendingOpID); err != nil {
-			return err
-		} else if hidden {
-			return errs.ErrNotFound
 		}
 		n.Tags, err = applyTags(n.Tags, req)
 		if err != nil {
@@ -522,4 +507,19 @@ func applyTags(cur map[string]string, req *api.TagsChangeRequest) (map[string]st
 		return nil, nil
 	}
 	return next, nil
+}
+
+// visibleNode reads a node that is not still being added (such a node is
+// not shown yet, so it reads as not found), as visibleDevice does for devices.
+func visibleNode(r db.Reader, id string) (*db.Node, error) {
+	n, err := r.Node(id)
+	if err != nil {
+		return nil, err
+	}
+	if hidden, err := beingAdded(r, n.PendingOpID); err != nil {
+		return nil, err
+	} else if hidden {
+		return nil, errs.ErrNotFound
+	}
+	return n, nil
 }
