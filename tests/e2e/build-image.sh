@@ -100,6 +100,14 @@ for w in $(cat /proc/cmdline); do
 done
 [ -n "$name" ] && hostname "$name" && echo "$name" >/etc/hostname
 ip link set lo up
+# Wait for the NIC here rather than through a device unit: systemd gives up on a device after 90 s, and a
+# guest emulated on a busy host can take longer than that before udev has loaded virtio_net.
+i=0
+until [ -e /sys/class/net/eth0 ]; do
+	i=$((i + 1))
+	[ "$i" -le 1200 ] || { echo "basalt-e2e-net: no eth0 after 600 s" >&2; exit 1; }
+	sleep 0.5
+done
 ip addr add "$ip/24" dev eth0
 ip link set eth0 up
 NET
@@ -110,12 +118,12 @@ Description=basalt e2e static address from the kernel command line
 DefaultDependencies=no
 Wants=network.target
 Before=network.target network-online.target glusterd.service ssh.service
-BindsTo=sys-subsystem-net-devices-eth0.device
-After=sys-subsystem-net-devices-eth0.device
+After=systemd-udevd.service systemd-udev-trigger.service
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
+TimeoutStartSec=infinity
 ExecStart=/usr/local/sbin/basalt-e2e-net
 
 [Install]
