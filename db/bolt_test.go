@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -267,8 +268,8 @@ func TestPutInvalid(t *testing.T) {
 			wantKind(t, tt.name, err, errs.Invalid, "")
 		})
 	}
-	if got := string(rawGet(t, s, bucketMeta, []byte(MetaSchemaVersion))); got != "1" {
-		t.Errorf("schema version after refused SetMeta: expected %q, got %q", "1", got)
+	if got := string(rawGet(t, s, bucketMeta, []byte(MetaSchemaVersion))); got != curVer {
+		t.Errorf("schema version after refused SetMeta: expected %q, got %q", curVer, got)
 	}
 }
 
@@ -839,8 +840,8 @@ func TestMetaAttributes(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339, snap.Meta[MetaCreatedAt]); err != nil {
 		t.Errorf("created_at: expected an RFC 3339 time, got %q (%v)", snap.Meta[MetaCreatedAt], err)
 	}
-	if snap.Meta[MetaSchemaVersion] != "1" {
-		t.Errorf("schema version: expected %q, got %q", "1", snap.Meta[MetaSchemaVersion])
+	if snap.Meta[MetaSchemaVersion] != curVer {
+		t.Errorf("schema version: expected %q, got %q", curVer, snap.Meta[MetaSchemaVersion])
 	}
 	update(t, s, func(w Writer) error { return w.SetMeta("app", "v") })
 	_ = s.View(func(r Reader) error {
@@ -931,6 +932,13 @@ func TestReadOnly(t *testing.T) {
 	}
 }
 
+// curVer and nextVer are the schema version this code writes and the one
+// after it, as stored (decimal text).
+var (
+	curVer  = strconv.Itoa(SchemaVersion)
+	nextVer = strconv.Itoa(SchemaVersion + 1)
+)
+
 // setRawVersion rewrites the stored schema version of a closed file.
 func setRawVersion(t *testing.T, path, version string) {
 	t.Helper()
@@ -953,13 +961,13 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	s.Close()
-	setRawVersion(t, path, "2")
+	setRawVersion(t, path, nextVer)
 	for _, ro := range []bool{false, true} {
 		_, err = Open(path, Options{ReadOnly: ro})
 		if !errors.Is(err, ErrNewerSchema) {
-			t.Errorf("Open (read-only %v) of a version 2 file: expected ErrNewerSchema, got %v", ro, err)
-		} else if !strings.Contains(err.Error(), "has schema version 2 but this basalt supports up to 1") {
-			t.Errorf("Open of a version 2 file: expected a message naming both versions, got %q", err)
+			t.Errorf("Open (read-only %v) of a version %s file: expected ErrNewerSchema, got %v", ro, nextVer, err)
+		} else if !strings.Contains(err.Error(), "has schema version "+nextVer+" but this basalt supports up to "+curVer) {
+			t.Errorf("Open of a version %s file: expected a message naming both versions, got %q", nextVer, err)
 		}
 	}
 	setRawVersion(t, path, "garbage")
@@ -996,7 +1004,7 @@ func TestMigrations(t *testing.T) {
 
 	runs := 0
 	v2 := append(append([]Migration(nil), migrations...), Migration{
-		Version: 2,
+		Version: SchemaVersion + 1,
 		Name:    "fake: tag every cluster",
 		Apply: func(tx *bolt.Tx) error {
 			runs++
@@ -1011,9 +1019,9 @@ func TestMigrations(t *testing.T) {
 		wantErr  string
 		wantVer  string
 	}{
-		{"new step runs once", v2, 1, "", "2"},
-		{"reopen does not run it again", v2, 1, "", "2"},
-		{"older code refuses the migrated file", migrations, 1, "has schema version 2 but this basalt supports up to 1", "2"},
+		{"new step runs once", v2, 1, "", nextVer},
+		{"reopen does not run it again", v2, 1, "", nextVer},
+		{"older code refuses the migrated file", migrations, 1, "has schema version " + nextVer + " but this basalt supports up to " + curVer, nextVer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1050,10 +1058,10 @@ func TestReadOnlyNeverMigrates(t *testing.T) {
 	s.Close()
 	ran := false
 	v2 := append(append([]Migration(nil), migrations...), Migration{
-		Version: 2, Name: "fake", Apply: func(*bolt.Tx) error { ran = true; return nil },
+		Version: SchemaVersion + 1, Name: "fake", Apply: func(*bolt.Tx) error { ran = true; return nil },
 	})
 	_, err = open(path, Options{ReadOnly: true}, v2)
-	if err == nil || !strings.Contains(err.Error(), "has schema version 1 and needs migrating to 2; open it read-write once") {
+	if err == nil || !strings.Contains(err.Error(), "has schema version "+curVer+" and needs migrating to "+nextVer+"; open it read-write once") {
 		t.Errorf("read-only open of an old file: expected a needs-migrating error, got %v", err)
 	}
 	if ran {
@@ -1069,7 +1077,7 @@ func TestMigrationFailureKeepsVersion(t *testing.T) {
 	}
 	s.Close()
 	failing := append(append([]Migration(nil), migrations...), Migration{
-		Version: 2,
+		Version: SchemaVersion + 1,
 		Name:    "fake: fails half-way",
 		Apply: func(tx *bolt.Tx) error {
 			if err := tx.Bucket([]byte(bucketMeta)).Put([]byte("half"), []byte("x")); err != nil {
@@ -1078,7 +1086,7 @@ func TestMigrationFailureKeepsVersion(t *testing.T) {
 			return errors.New("step failed")
 		},
 	})
-	if _, err := open(path, Options{}, failing); err == nil || !strings.Contains(err.Error(), "migration 2 (fake: fails half-way): step failed") {
+	if _, err := open(path, Options{}, failing); err == nil || !strings.Contains(err.Error(), "migration "+nextVer+" (fake: fails half-way): step failed") {
 		t.Fatalf("open with a failing step: expected the step's error, got %v", err)
 	}
 	s, err = Open(path, Options{})
@@ -1086,8 +1094,8 @@ func TestMigrationFailureKeepsVersion(t *testing.T) {
 		t.Fatalf("Open after failed migration: expected no error, got %v", err)
 	}
 	defer s.Close()
-	if got := string(rawGet(t, s, bucketMeta, []byte(MetaSchemaVersion))); got != "1" {
-		t.Errorf("schema version after failed step: expected %q, got %q", "1", got)
+	if got := string(rawGet(t, s, bucketMeta, []byte(MetaSchemaVersion))); got != curVer {
+		t.Errorf("schema version after failed step: expected %q, got %q", curVer, got)
 	}
 	if got := rawGet(t, s, bucketMeta, []byte("half")); got != nil {
 		t.Errorf("failed step's write: expected none, got %q", got)

@@ -1,6 +1,6 @@
 package db
 
-// Basalt's bbolt file, schema version 1. Every name below is a top-level
+// Basalt's bbolt file, schema version 2. Every name below is a top-level
 // bucket; there are no nested buckets.
 //
 //	meta                      attribute name -> string value
@@ -12,7 +12,7 @@ package db
 //	clusters                  <cluster id>      -> JSON Cluster
 //	nodes                     <node id>         -> JSON Node
 //	devices                   <device id>       -> JSON Device
-//	bricks                    <brick id>        -> JSON Brick
+//	bricks                    <brick id>        -> compact JSON Brick (brick_codec.go)
 //	volumes                   <volume id>       -> JSON Volume
 //	blockvolumes              <block volume id> -> JSON BlockVolume
 //	pendingops                <op id>           -> JSON PendingOp
@@ -58,7 +58,7 @@ package db
 
 // SchemaVersion is the version of the bucket layout and record encoding this
 // code reads and writes. It equals the version of the last migration step.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Keys of the meta bucket that Basalt itself maintains.
 const (
@@ -70,7 +70,7 @@ const (
 	MetaCreatedAt = "created_at"
 )
 
-// Bucket names of schema version 1 (unexported: only this package touches
+// Bucket names of schema version 2 (unchanged since 1) (unexported: only this package touches
 // buckets).
 const (
 	bucketMeta         = "meta"

@@ -203,7 +203,17 @@ func (r *reader) VolumeBrickIDs(volumeID string) ([]string, error) {
 }
 
 // Brick returns the brick id.
-func (r *reader) Brick(id string) (*Brick, error) { return getRecord[Brick](r, bBricks, id) }
+func (r *reader) Brick(id string) (*Brick, error) {
+	data := r.bucket(bBricks).Get(r.lookupKey(id))
+	if data == nil {
+		return nil, errs.ErrNotFound
+	}
+	b, err := decodeBrick(id, data)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s record %s: %w", bucketBricks, id, err)
+	}
+	return b, nil
+}
 
 // BrickIDs lists all bricks.
 func (r *reader) BrickIDs() ([]string, error) { return r.keys(bBricks) }
@@ -653,7 +663,11 @@ func (w *writer) PutBrick(b *Brick) error {
 	if err := w.relink(bVolumeBricks, old.VolumeID, b.VolumeID, b.ID, existed); err != nil {
 		return err
 	}
-	return w.putRecord(bBricks, b.ID, b)
+	data, err := encodeBrick(b)
+	if err != nil {
+		return fmt.Errorf("encode %s record %s: %w", bucketBricks, b.ID, err)
+	}
+	return w.bucket(bBricks).Put([]byte(b.ID), data)
 }
 
 // DeleteBrick deletes a brick.
