@@ -49,7 +49,7 @@ bench: ## Run every benchmark: package micro-benchmarks, then the 10,000-volume 
 
 .PHONY: bench-scale
 bench-scale: ## The scale benchmark alone: real basalt + mock nodes, 10,000 volumes by 8 clients
-	$(GO) test -run '^$$' -bench Scale10k -benchtime 1x -timeout 30m ./tests/bench/
+	$(GO) test -run '^$$' -bench Scale10k -benchtime 1x -timeout 30m -v ./tests/bench/
 
 .PHONY: install
 install: build ## Install basalt, basalt-cli and a heketi-cli symlink into $(PREFIX)/bin

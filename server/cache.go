@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/basalt-storage/basalt/db"
@@ -88,7 +89,11 @@ func (s *Server) cachedRoute(path, name string, h handlerFunc) Route {
 }
 
 func writeJSONBytes(w http.ResponseWriter, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=UTF-8")
+	// The length is known: spare the client chunked decoding of a large
+	// answer and let it size its buffer.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }

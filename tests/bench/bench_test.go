@@ -294,6 +294,12 @@ func BenchmarkScale10k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s := startServer(b)
 		c := newClient(s.url)
+		began := time.Now()
+		// logf logs a result with the time since the server started, so a
+		// slow phase shows where the run's wall time went.
+		logf := func(format string, args ...any) {
+			b.Logf("[%6.1fs] "+format, append([]any{time.Since(began).Seconds()}, args...)...)
+		}
 		cluster, nodes := topology(b, c)
 
 		var all []string
@@ -324,29 +330,40 @@ func BenchmarkScale10k(b *testing.B) {
 				first = rate
 			}
 			last = rate
-			b.Logf("volumes %5d-%5d: %7.1f creates/s", (band-1)*1000+1, band*1000, rate)
+			logf("volumes %5d-%5d: %7.1f creates/s", (band-1)*1000+1, band*1000, rate)
 		}
 		b.ReportMetric(float64(len(all))/total.Seconds(), "creates/s")
 		b.ReportMetric(total.Seconds(), "s/10k-creates")
 		b.ReportMetric(first/last, "first/last-band")
 
 		p50, p99, cold := latencies(b, c, []string{"/volumes/" + all[len(all)/2], "/volumes/" + all[len(all)-1]}, 100)
-		b.Logf("GET /volumes/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
+		logf("GET /volumes/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
 		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-volume")
 		p50, p99, cold = latencies(b, c, []string{"/nodes/" + nodes[0], "/nodes/" + nodes[1]}, 50)
-		b.Logf("GET /nodes/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
+		logf("GET /nodes/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
 		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-node")
 		b.ReportMetric(float64(cold.Microseconds())/1000, "ms-first-node")
 		p50, p99, cold = latencies(b, c, []string{"/clusters/" + cluster}, 100)
-		b.Logf("GET /clusters/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
+		logf("GET /clusters/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
 		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-cluster")
 
+		if os.Getenv("BENCH_PAUSE") != "" {
+			// Leave the server up at 10,000 volumes for manual probing
+			// (curl, go tool pprof) until the file named by BENCH_PAUSE exists.
+			fmt.Fprintf(os.Stderr, "bench: server at %s (pid %d, db %s); create %s to go on\n", s.url, s.cmd.Process.Pid, s.dbPath, os.Getenv("BENCH_PAUSE"))
+			for {
+				if _, err := os.Stat(os.Getenv("BENCH_PAUSE")); err == nil {
+					break
+				}
+				time.Sleep(time.Second)
+			}
+		}
 		rss := s.rssMiB(b)
 		st, err := os.Stat(s.dbPath)
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("server RSS %.1f MiB, DB %.1f MB at %d volumes", rss, float64(st.Size())/1e6, len(all))
+		logf("server RSS %.1f MiB, DB %.1f MB at %d volumes", rss, float64(st.Size())/1e6, len(all))
 		b.ReportMetric(rss, "MiB-rss")
 		b.ReportMetric(float64(st.Size())/1e6, "MB-db")
 
@@ -362,6 +379,17 @@ func BenchmarkScale10k(b *testing.B) {
 		if hp := os.Getenv("BENCH_HEAP_PROFILE"); hp != "" {
 			_, _, data, _ := c.do("GET", "/debug/pprof/heap", "")
 			_ = os.WriteFile(hp, data, 0o644)
+		}
+		// BENCH_DELETE_ALLOCS=<prefix> saves the server's allocation
+		// profile before and after the deletes, for
+		// go tool pprof -sample_index=alloc_space -base <prefix>.before <prefix>.after
+		if ap := os.Getenv("BENCH_DELETE_ALLOCS"); ap != "" {
+			_, _, data, _ := c.do("GET", "/debug/pprof/allocs", "")
+			_ = os.WriteFile(ap+".before", data, 0o644)
+			defer func() {
+				_, _, data, _ := c.do("GET", "/debug/pprof/allocs", "")
+				_ = os.WriteFile(ap+".after", data, 0o644)
+			}()
 		}
 		var next atomic.Int64
 		var wg sync.WaitGroup
@@ -387,7 +415,7 @@ func BenchmarkScale10k(b *testing.B) {
 		if dprof != nil {
 			_ = os.WriteFile(os.Getenv("BENCH_DELETE_PROFILE"), <-dprof, 0o644)
 		}
-		b.Logf("1,000 deletes: %.1f deletes/s", rate)
+		logf("1,000 deletes: %.1f deletes/s", rate)
 		b.ReportMetric(rate, "deletes/s")
 	}
 }

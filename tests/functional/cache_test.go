@@ -1,6 +1,7 @@
 package functional
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -20,6 +21,9 @@ func TestLargeAnswersFollowWrites(t *testing.T) {
 	again := e.do("GET", "/nodes/"+nodes[0], nil)
 	if again.body != first.body || again.header.Get("Content-Type") != "application/json; charset=UTF-8" {
 		t.Fatalf("a repeated read must give the same answer with the JSON content type")
+	}
+	if cl := again.header.Get("Content-Length"); cl != strconv.Itoa(len(first.body)) {
+		t.Fatalf("a cached answer must carry its length: Content-Length %q for %d bytes", cl, len(first.body))
 	}
 	v := e.mustCreateVolume(`{"size":1}`)
 	after := e.do("GET", "/nodes/"+nodes[0], nil)
