@@ -205,7 +205,7 @@ func (h *Node) Snapshot() NodeState {
 		}
 	}
 	for _, m := range n.mounts {
-		st.Mounts = append(st.Mounts, Mount{Source: m.source, Target: m.target, FSType: m.fstype})
+		st.Mounts = append(st.Mounts, Mount{Source: m.source(), Target: m.target, FSType: m.fstype()})
 	}
 	st.Fstab = append([]string(nil), n.files["/etc/fstab"]...)
 	st.Dirs = n.visibleDirs()
@@ -219,10 +219,10 @@ func (h *Node) Snapshot() NodeState {
 func (n *node) visibleDirs() []Dir {
 	seen := map[string]Dir{}
 	add := func(prefix string, fs *filesystem) {
-		for rel, m := range fs.dirs {
+		fs.each(func(rel string, m *dirMeta) {
 			p := path.Join("/", prefix, rel)
 			seen[p] = Dir{Path: p, UID: m.uid, GID: m.gid, Mode: m.mode}
-		}
+		})
 	}
 	add("/", n.root)
 	mounts := append([]*mount(nil), n.mounts...)
@@ -406,7 +406,7 @@ func (n *node) leaks() []string {
 		}
 	}
 	for _, m := range n.sortedMounts() {
-		out = append(out, fmt.Sprintf("%s: mount %s on %s", n.manage, m.source, m.target))
+		out = append(out, fmt.Sprintf("%s: mount %s on %s", n.manage, m.source(), m.target))
 	}
 	for _, l := range n.files["/etc/fstab"] {
 		if l != defaultFstab {

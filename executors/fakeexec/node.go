@@ -54,66 +54,19 @@ type pv struct {
 	peStartKiB uint64
 }
 
-type filesystem struct {
-	kind string
-	dirs map[string]*dirMeta // relative paths; "" is the root
-}
-
-type dirMeta struct {
-	uid, gid int
-	mode     uint32
-	children int // number of direct subdirectories
-}
-
-func parentRel(rel string) string {
-	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
-		return rel[:i]
-	}
-	return ""
-}
-
-// add creates directory rel (its parent must exist).
-func (fs *filesystem) add(rel string) {
-	if _, exists := fs.dirs[rel]; exists || rel == "" {
-		return
-	}
-	fs.dirs[rel] = &dirMeta{mode: 0o755}
-	if p := fs.dirs[parentRel(rel)]; p != nil {
-		p.children++
-	}
-}
-
-// remove deletes directory rel.
-func (fs *filesystem) remove(rel string) {
-	if _, exists := fs.dirs[rel]; !exists || rel == "" {
-		return
-	}
-	delete(fs.dirs, rel)
-	if p := fs.dirs[parentRel(rel)]; p != nil {
-		p.children--
-	}
-}
-
+// mount is a filesystem mounted by a command: the filesystem of LV vg/lv at
+// target. Its source device and type follow from those.
 type mount struct {
-	source string
 	target string
-	fstype string
 	fs     *filesystem
 	vg, lv string
 }
 
-func newFS(kind string) *filesystem {
-	return &filesystem{kind: kind, dirs: map[string]*dirMeta{"": {mode: 0o755}}}
-}
+// source returns the device mounted: /dev/mapper/<vg>-<lv>.
+func (m *mount) source() string { return "/dev/mapper/" + mapperName(m.vg, m.lv) }
 
-func (fs *filesystem) clone() *filesystem {
-	c := &filesystem{kind: fs.kind, dirs: make(map[string]*dirMeta, len(fs.dirs))}
-	for k, v := range fs.dirs {
-		m := *v
-		c.dirs[k] = &m
-	}
-	return c
-}
+// fstype returns the type of the mounted filesystem.
+func (m *mount) fstype() string { return m.fs.kind }
 
 const defaultFstab = "/dev/vda\t/\text4\tdefaults,errors=remount-ro\t0\t1"
 
@@ -165,7 +118,7 @@ func newNode(manage, storage string, autoDisk uint64, ids *idSource) *node {
 		brickLines: map[string]brickLineIndex{},
 		mountIdx:   map[string]*mount{},
 	}
-	for _, d := range []string{"etc", "var", "var/lib", "var/lib/glusterd", "run", "run/gluster", "dev", "tmp", "usr", "root", "proc", "sys"} {
+	for _, d := range []string{"/etc", "/var", "/var/lib", "/var/lib/glusterd", "/run", "/run/gluster", "/dev", "/tmp", "/usr", "/root", "/proc", "/sys"} {
 		n.root.add(d)
 	}
 	return n
@@ -235,10 +188,13 @@ func (d *disk) symlinks() []string {
 	return out
 }
 
-// resolve finds the filesystem holding absolute path p and p's path relative
-// to that filesystem's root.
+// resolve finds the filesystem holding absolute path p and p's path inside
+// that filesystem ("/" for its root; see filesystem).
 func (n *node) resolve(p string) (*filesystem, string, *mount) {
-	p = path.Clean("/" + p)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	p = path.Clean(p)
 	var best *mount
 	if len(n.mountIdx) > 0 {
 		for q := p; q != "/"; q = path.Dir(q) {
@@ -249,27 +205,42 @@ func (n *node) resolve(p string) (*filesystem, string, *mount) {
 		}
 	}
 	if best == nil {
-		return n.root, strings.TrimPrefix(p, "/"), nil
+		return n.root, p, nil
 	}
-	return best.fs, strings.TrimPrefix(strings.TrimPrefix(p, best.target), "/"), best
+	// best.target is p or an ancestor of it.
+	rel := p[len(best.target):]
+	if rel == "" {
+		rel = "/"
+	}
+	return best.fs, rel, best
 }
 
 func (n *node) dirExists(p string) bool {
 	fs, rel, _ := n.resolve(p)
-	_, ok := fs.dirs[rel]
-	return ok
+	return fs.get(rel) != nil
 }
 
 func (n *node) dirMeta(p string) *dirMeta {
 	fs, rel, _ := n.resolve(p)
-	return fs.dirs[rel]
+	return fs.get(rel)
 }
 
 // dirEmpty reports whether directory p has no entries.
 func (n *node) dirEmpty(p string) bool {
-	fs, rel, _ := n.resolve(p)
-	d := fs.dirs[rel]
+	d := n.dirMeta(p)
 	return d == nil || d.children == 0
+}
+
+// sharedPath returns the string the root filesystem holds for directory p
+// (an absolute, clean path), or a copy of p when it holds none: what the
+// model keeps about a mount point then costs no second copy of the path.
+func (n *node) sharedPath(p string) string {
+	if fs, rel, _ := n.resolve(p); fs == n.root {
+		if d := fs.find(rel); d != nil {
+			return d.rel
+		}
+	}
+	return strings.Clone(p)
 }
 
 func (n *node) mountAt(target string) *mount {
@@ -304,15 +275,11 @@ func (n *node) removeMount(i int) {
 // mkdirAll creates p and its missing parents.
 func (n *node) mkdirAll(p string) {
 	p = path.Clean("/" + p)
-	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	cur := ""
-	for _, part := range parts {
-		if part == "" {
-			continue
+	for i := 1; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			fs, rel, _ := n.resolve(p[:i])
+			fs.add(rel)
 		}
-		cur += "/" + part
-		fs, rel, _ := n.resolve(cur)
-		fs.add(rel)
 	}
 }
 
@@ -440,7 +407,7 @@ func (n *node) chmod(args []string) output {
 }
 
 func (n *node) mountLine(m *mount) string {
-	return fmt.Sprintf("%s on %s type %s (%s)", m.source, m.target, m.fstype, xfsMountOpts)
+	return fmt.Sprintf("%s on %s type %s (%s)", m.source(), m.target, m.fstype(), xfsMountOpts)
 }
 
 // mount lists mounts (no operands, optionally -t TYPE) or mounts a device.
@@ -469,7 +436,7 @@ func (n *node) mount(args []string) output {
 			}
 		}
 		for _, m := range n.mounts {
-			if fstype == "" || fstype == m.fstype {
+			if fstype == "" || fstype == m.fstype() {
 				b.WriteString(n.mountLine(m) + "\n")
 			}
 		}
@@ -502,7 +469,7 @@ func (n *node) mount(args []string) output {
 	if n.mountIdx[target] != nil {
 		return fail(32, fmt.Sprintf("mount: %s: %s already mounted or mount point busy.\n", target, src))
 	}
-	n.addMount(&mount{source: "/dev/mapper/" + mapperName(v.name, l.name), target: target, fstype: l.fs.kind, fs: l.fs, vg: v.name, lv: l.name})
+	n.addMount(&mount{target: n.sharedPath(target), fs: l.fs, vg: v.name, lv: l.name})
 	l.active = true
 	return ok("")
 }
@@ -558,7 +525,7 @@ func (n *node) umount(args []string) output {
 			// A device may be given instead of a mount point: the last
 			// mount of it or at it.
 			for i, x := range n.mounts {
-				if x.target == cp || x.source == cp {
+				if x.target == cp || x.source() == cp {
 					idx = i
 				}
 			}

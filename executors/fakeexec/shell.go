@@ -28,11 +28,15 @@ type step struct {
 // quotes, double quotes with backslash escapes, backslash escapes outside
 // quotes, and the list operators ;, && and ||. Redirections (>, >>, 2>, 2>&1,
 // < and their targets) are dropped.
+//
+// Each word is its own exact-size string: the model keeps many of them (LV
+// names, paths, fstab lines) for as long as the node lives, so a word must
+// neither carry a builder's spare capacity nor pin the whole line.
 func splitLine(line string) ([]step, error) {
 	var (
 		steps   []step
 		cur     step
-		word    strings.Builder
+		word    []byte // the word being read, reused for every word
 		inWord  bool
 		skipNxt bool // the next word is a redirection target
 	)
@@ -40,14 +44,14 @@ func splitLine(line string) ([]step, error) {
 		if !inWord {
 			return
 		}
-		w := word.String()
-		word.Reset()
 		inWord = false
 		if skipNxt {
 			skipNxt = false
+			word = word[:0]
 			return
 		}
-		cur.args = append(cur.args, w)
+		cur.args = append(cur.args, string(word))
+		word = word[:0]
 	}
 	endStep := func(op string) {
 		endWord()
@@ -66,7 +70,7 @@ func splitLine(line string) ([]step, error) {
 			if j < 0 {
 				return nil, fmt.Errorf("unexpected EOF while looking for matching `''")
 			}
-			word.WriteString(line[i+1 : i+1+j])
+			word = append(word, line[i+1:i+1+j]...)
 			inWord = true
 			i += j + 1
 		case c == '"':
@@ -76,7 +80,7 @@ func splitLine(line string) ([]step, error) {
 				if line[i] == '\\' && i+1 < len(line) && strings.IndexByte("\"\\$`\n", line[i+1]) >= 0 {
 					i++
 				}
-				word.WriteByte(line[i])
+				word = append(word, line[i])
 			}
 			if i >= len(line) {
 				return nil, fmt.Errorf("unexpected EOF while looking for matching `\"'")
@@ -84,7 +88,7 @@ func splitLine(line string) ([]step, error) {
 		case c == '\\':
 			if i+1 < len(line) {
 				i++
-				word.WriteByte(line[i])
+				word = append(word, line[i])
 				inWord = true
 			}
 		case c == ';':
@@ -98,8 +102,8 @@ func splitLine(line string) ([]step, error) {
 		case c == '>' || c == '<':
 			// Redirection: drop an fd number written just before it.
 			if inWord {
-				if w := word.String(); w == "1" || w == "2" || w == "&" {
-					word.Reset()
+				if w := string(word); w == "1" || w == "2" || w == "&" {
+					word = word[:0]
 					inWord = false
 				} else {
 					endWord()
@@ -118,7 +122,7 @@ func splitLine(line string) ([]step, error) {
 			}
 			skipNxt = true
 		default:
-			word.WriteByte(c)
+			word = append(word, c)
 			inWord = true
 		}
 	}

@@ -210,7 +210,7 @@ func mountSnapBricks(bricks []snapBrick) {
 			}
 			l.active = true
 			sb.n.mkdirAll(sb.mount)
-			sb.n.addMount(&mount{source: "/dev/mapper/" + mapperName(v.name, l.name), target: sb.mount, fstype: "xfs", fs: l.fs, vg: v.name, lv: l.name})
+			sb.n.addMount(&mount{target: sb.mount, fs: l.fs, vg: v.name, lv: l.name})
 			return true
 		})
 	}
@@ -249,13 +249,13 @@ func removeSnapBricks(bricks []snapBrick, id string) {
 					v.removeLV(l)
 				}
 			}
-			rel := strings.TrimPrefix(path.Join(snapsDir, id), "/")
+			rel := path.Join(snapsDir, id)
 			var doomed []string
-			for d := range sb.n.root.dirs {
+			sb.n.root.each(func(d string, _ *dirMeta) {
 				if d == rel || strings.HasPrefix(d, rel+"/") {
 					doomed = append(doomed, d)
 				}
-			}
+			})
 			sort.Slice(doomed, func(i, j int) bool { return len(doomed[i]) > len(doomed[j]) })
 			for _, d := range doomed {
 				sb.n.root.remove(d)
