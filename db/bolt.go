@@ -53,7 +53,7 @@ const batchDelay = 2 * time.Millisecond
 
 // allocStep is how far ahead of its data bbolt grows the file once it is
 // past its initial power-of-two sizes.
-const allocStep = 2 << 20
+const allocStep = 1 << 20
 
 // Open opens, or creates with its parent directory, the database file at path
 // (mode 0600). A new file is initialised at SchemaVersion; an older file is

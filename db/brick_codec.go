@@ -13,22 +13,25 @@ import (
 // tp_<brick>, the LV brick_<brick>, and the id is the record's key. Schema 2
 // stores a brick without those: a path, pool or LV equal to the name its ids
 // give is left out, and any other value, including "", is stored as is. At
-// 10,000 volumes this shrinks the bricks bucket from about 460 to about 190
-// bytes per record.
+// 10,000 volumes this shrinks a brick record from about 460 to about 160
+// bytes.
 
 // storedBrick is a Brick as schema 2 stores it. A nil pointer means "the name
-// derived from the ids".
+// derived from the ids". Its JSON names are short because they repeat in
+// every one of tens of thousands of records; the field names say what each
+// holds, and the three parent ids keep the names the index code decodes
+// (brickKeys: "volume", "device").
 type storedBrick struct {
 	VolumeID            string  `json:"volume"`
 	DeviceID            string  `json:"device"`
 	NodeID              string  `json:"node"`
 	Path                *string `json:"path,omitempty"`
-	SizeKiB             uint64  `json:"size_kib"`
-	TpSizeKiB           uint64  `json:"tp_size_kib"`
-	PoolMetadataSizeKiB uint64  `json:"pool_metadata_size_kib"`
-	ThinPool            *string `json:"thin_pool,omitempty"`
+	SizeKiB             uint64  `json:"kib"`
+	TpSizeKiB           uint64  `json:"tp_kib"`
+	PoolMetadataSizeKiB uint64  `json:"meta_kib"`
+	ThinPool            *string `json:"tp,omitempty"`
 	LV                  *string `json:"lv,omitempty"`
-	SubType             int     `json:"sub_type"`
+	SubType             int     `json:"type"`
 	PendingOpID         string  `json:"pending_op,omitempty"`
 }
 
@@ -95,13 +98,35 @@ func decodeBrick(id string, data []byte) (*Brick, error) {
 	}, nil
 }
 
-// compactBricksV2 is migration step 2: it rewrites every brick record of
+// compactRecordsV2 is migration step 2: it rewrites every brick record of
 // schema 1 (the full JSON of Brick, where an absent "lv" meant "") in the
-// schema 2 encoding.
-func compactBricksV2(tx *bolt.Tx) error {
-	b := tx.Bucket(bucketNames[bBricks])
+// schema 2 encoding, and drops the id from every volume record.
+func compactRecordsV2(tx *bolt.Tx) error {
+	if err := rewriteBucket(tx, bBricks, func(key string, v []byte) ([]byte, error) {
+		var old Brick
+		if err := json.Unmarshal(v, &old); err != nil {
+			return nil, err
+		}
+		old.ID = key
+		return encodeBrick(&old)
+	}); err != nil {
+		return err
+	}
+	return rewriteBucket(tx, bVolumes, func(_ string, v []byte) ([]byte, error) {
+		var vol Volume
+		if err := json.Unmarshal(v, &vol); err != nil {
+			return nil, err
+		}
+		vol.ID = ""
+		return json.Marshal(&vol)
+	})
+}
+
+// rewriteBucket replaces every value of bucket id with what recode makes of it.
+func rewriteBucket(tx *bolt.Tx, id bucketID, recode func(key string, v []byte) ([]byte, error)) error {
+	b := tx.Bucket(bucketNames[id])
 	if b == nil {
-		return fmt.Errorf("bucket %s is missing", bucketBricks)
+		return fmt.Errorf("bucket %s is missing", bucketNames[id])
 	}
 	type rewrite struct {
 		key  []byte
@@ -109,17 +134,12 @@ func compactBricksV2(tx *bolt.Tx) error {
 	}
 	var out []rewrite
 	err := b.ForEach(func(k, v []byte) error {
-		var old Brick
-		if err := json.Unmarshal(v, &old); err != nil {
-			return fmt.Errorf("decode %s record %s: %w", bucketBricks, k, err)
-		}
-		old.ID = string(k)
-		data, err := encodeBrick(&old)
+		data, err := recode(string(k), v)
 		if err != nil {
-			return err
+			return fmt.Errorf("recode %s record %s: %w", bucketNames[id], k, err)
 		}
-		// Keys and values from ForEach live in the mmap: copy before
-		// writing, and write after the walk (no Put during ForEach).
+		// Keys from ForEach live in the mmap: copy them, and write after
+		// the walk (no Put during ForEach).
 		out = append(out, rewrite{key: append([]byte(nil), k...), data: data})
 		return nil
 	})

@@ -2,6 +2,7 @@ package db
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -39,7 +40,7 @@ func TestBrickCodecRoundTrip(t *testing.T) {
 	}
 	// The common case stores none of the derived names, nor the id.
 	data, _ := encodeBrick(codecBricks()[0])
-	for _, s := range []string{`"path"`, `"thin_pool"`, `"lv"`, `"id"`, "0a1b"} {
+	for _, s := range []string{`"path"`, `"tp"`, `"lv"`, `"id"`, "0a1b"} {
 		if strings.Contains(string(data), s) {
 			t.Errorf("compact record of a brick with derived names: expected no %s, got %s", s, data)
 		}
@@ -49,10 +50,10 @@ func TestBrickCodecRoundTrip(t *testing.T) {
 	}
 }
 
-// TestMigrateBricksToV2 writes bricks in schema 1's encoding, opens the file
+// TestMigrateToV2 writes bricks and volumes in schema 1's encoding, opens the file
 // with the current code and checks every brick reads back unchanged and is
 // stored compactly.
-func TestMigrateBricksToV2(t *testing.T) {
+func TestMigrateToV2(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "heketi.db")
 	s, err := open(path, Options{}, migrations[:1])
 	if err != nil {
@@ -68,8 +69,20 @@ func TestMigrateBricksToV2(t *testing.T) {
 		want[br.ID] = br
 		update(t, s, func(w Writer) error { return w.PutBrick(br) }) // for the index entries
 	}
-	// Then the records as schema 1 stored them: the plain JSON of Brick.
+	var v1 *Volume
+	if err := s.View(func(r Reader) error { v1, err = r.Volume("v1"); return err }); err != nil {
+		t.Fatalf("Volume(v1): %v", err)
+	}
+	// Then the records as schema 1 stored them: the plain JSON of Brick,
+	// and volumes with their id.
 	if err := s.bdb.Update(func(tx *bolt.Tx) error {
+		old, _ := json.Marshal(v1)
+		if !strings.Contains(string(old), `"id":"v1"`) {
+			return fmt.Errorf("schema 1 volume record must hold its id, got %s", old)
+		}
+		if err := tx.Bucket([]byte(bucketVolumes)).Put([]byte("v1"), old); err != nil {
+			return err
+		}
 		b := tx.Bucket([]byte(bucketBricks))
 		for _, br := range want {
 			v1, _ := json.Marshal(br)
@@ -106,6 +119,14 @@ func TestMigrateBricksToV2(t *testing.T) {
 		if raw := string(rawGet(t, s, bucketBricks, []byte(id))); strings.Contains(raw, `"id"`) {
 			t.Errorf("brick %s after migration: expected the compact encoding, got %s", id, raw)
 		}
+	}
+	// Volumes lose their stored id and keep everything else.
+	if raw := string(rawGet(t, s, bucketVolumes, []byte("v1"))); strings.Contains(raw, `"id"`) || !strings.Contains(raw, `"cluster"`) {
+		t.Errorf("volume v1 after migration: expected a record without its id, got %s", raw)
+	}
+	var vol *Volume
+	if err := s.View(func(r Reader) error { vol, err = r.Volume("v1"); return err }); err != nil || vol.ID != "v1" || vol.ClusterID == "" {
+		t.Errorf("Volume(v1) after migration: expected id v1 with its cluster, got %+v, %v", vol, err)
 	}
 	// The topology's own bricks, written by PutBrick at schema 1, survive too.
 	checkIndexes(t, s)

@@ -26,7 +26,7 @@ type Migration struct {
 // SchemaVersion.
 var migrations = []Migration{
 	{Version: 1, Name: "initial layout", Apply: createLayoutV1},
-	{Version: 2, Name: "compact brick records", Apply: compactBricksV2},
+	{Version: 2, Name: "compact brick and volume records", Apply: compactRecordsV2},
 }
 
 // createLayoutV1 creates the buckets of schema version 1.

@@ -85,7 +85,7 @@ type Brick struct {
 
 // Volume is a gluster volume. Options is the effective option list (facts 5.4).
 type Volume struct {
-	ID          string                   `json:"id"`
+	ID          string                   `json:"id,omitempty"` // not stored: it is the key
 	ClusterID   string                   `json:"cluster"`
 	Name        string                   `json:"name"`
 	SizeGiB     int                      `json:"size_gib"`

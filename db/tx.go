@@ -187,7 +187,13 @@ func (r *reader) DeviceBrickIDs(deviceID string) ([]string, error) {
 }
 
 // Volume returns the volume id.
-func (r *reader) Volume(id string) (*Volume, error) { return getRecord[Volume](r, bVolumes, id) }
+func (r *reader) Volume(id string) (*Volume, error) {
+	v, err := getRecord[Volume](r, bVolumes, id)
+	if err == nil {
+		v.ID = id // schema 2 stores it only as the key
+	}
+	return v, err
+}
 
 // VolumeIDs lists all volumes.
 func (r *reader) VolumeIDs() ([]string, error) { return r.keys(bVolumes) }
@@ -610,7 +616,9 @@ func (w *writer) PutVolume(v *Volume) error {
 			}
 		}
 	}
-	return w.putRecord(bVolumes, v.ID, v)
+	stored := *v
+	stored.ID = "" // the key says it (schema 2)
+	return w.putRecord(bVolumes, v.ID, &stored)
 }
 
 // DeleteVolume deletes a volume that has no bricks or block volumes, with its
