@@ -421,21 +421,36 @@ func (ids *idSource) uuid() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// lvm returns an LVM-style uuid (6-4-4-4-4-4-6 alphanumerics).
-func (ids *idSource) lvm() string {
-	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	var b [32]byte
-	ids.read(b[:])
-	out := make([]byte, 0, 38)
-	for i, c := range b {
+// lvmUUID is an LVM-style uuid, 32 alphanumerics, kept without its dashes:
+// an LV holds it inline instead of pointing to a string.
+type lvmUUID [32]byte
+
+// String renders u as LVM prints it: 6-4-4-4-4-4-6 characters.
+func (u lvmUUID) String() string {
+	out := make([]byte, 0, len(u)+6)
+	for i, c := range u {
 		switch i {
 		case 6, 10, 14, 18, 22, 26:
 			out = append(out, '-')
 		}
-		out = append(out, chars[int(c)%len(chars)])
+		out = append(out, c)
 	}
 	return string(out)
 }
+
+// lvmUUID returns a new LVM-style uuid.
+func (ids *idSource) lvmUUID() lvmUUID {
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	var u lvmUUID
+	ids.read(u[:])
+	for i, c := range u {
+		u[i] = chars[int(c)%len(chars)]
+	}
+	return u
+}
+
+// lvm returns a new LVM-style uuid as a string.
+func (ids *idSource) lvm() string { return ids.lvmUUID().String() }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -193,7 +193,7 @@ func (h *Node) Snapshot() NodeState {
 		st.VGs = append(st.VGs, VG{Name: v.name, PV: v.pvPath, ExtentSizeKiB: v.extentKiB, TotalExtents: v.totalExtents,
 			FreeExtents: v.freeExtents(), SizeKiB: v.totalExtents * v.extentKiB, FreeKiB: v.freeExtents() * v.extentKiB, LVCount: len(v.lvs)})
 		for _, l := range v.lvs {
-			x := LV{VG: v.name, Name: l.name, Kind: l.kind, Pool: l.pool, Origin: l.origin, SizeKiB: l.sizeKiB,
+			x := LV{VG: v.name, Name: l.name, Kind: l.kind.String(), Pool: l.pool, Origin: v.origin(l), SizeKiB: l.sizeKiB,
 				MetadataKiB: l.metaKiB, Mounted: n.lvMounted(v, l), Active: l.active}
 			if l.kind == lvPool {
 				x.ThinCount = v.thinCount(l.name)

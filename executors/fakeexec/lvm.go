@@ -18,6 +18,20 @@ type vg struct {
 	byName       map[string]*lv
 	allocExt     uint64 // extents of pools and linear LVs
 	spareKiB     uint64 // hidden pool metadata spare (lvol0_pmspare)
+	// origins names the origin LV of each thin snapshot LV. Few LVs have
+	// one, so it is not a field of every lv.
+	origins map[*lv]string
+}
+
+// origin returns the name of l's origin LV, or "".
+func (v *vg) origin(l *lv) string { return v.origins[l] }
+
+// setOrigin records that thin LV l is a snapshot of LV origin.
+func (v *vg) setOrigin(l *lv, origin string) {
+	if v.origins == nil {
+		v.origins = map[*lv]string{}
+	}
+	v.origins[l] = origin
 }
 
 // addLV appends l and accounts for its extents.
@@ -34,24 +48,41 @@ func (v *vg) addLV(l *lv) {
 	}
 }
 
+// lvKind is the kind of an LV.
+type lvKind uint8
+
 const (
-	lvLinear = "linear"
-	lvPool   = "pool"
-	lvThin   = "thin"
+	lvLinear lvKind = iota
+	lvPool
+	lvThin
 )
 
+// String returns the kind as the LV inspection type reports it.
+func (k lvKind) String() string {
+	switch k {
+	case lvPool:
+		return "pool"
+	case lvThin:
+		return "thin"
+	}
+	return "linear"
+}
+
+// lv is one logical volume. A node holds two per brick (its thin pool and
+// its thin LV), so the struct is kept small: the uuid inline, the kind a
+// byte, a thin LV's pool name the pool's own string, and a snapshot's origin
+// in vg.origins.
 type lv struct {
 	name    string
-	kind    string
+	pool    string // thin LVs: their pool
 	sizeKiB uint64 // data size for pools, virtual size for thin LVs
 	metaKiB uint64 // pool metadata size
-	pool    string // thin LVs: their pool
-	origin  string // thin snapshots: the origin LV
-	uuid    string
 	fs      *filesystem
+	uuid    lvmUUID
+	thins   int32 // pools: number of thin LVs
+	kind    lvKind
 	active  bool
 	mounted bool
-	thins   int // pools: number of thin LVs
 }
 
 func (v *vg) lv(name string) *lv { return v.byName[name] }
@@ -64,7 +95,7 @@ func (v *vg) freeExtents() uint64 { return v.totalExtents - v.usedExtents() }
 
 func (v *vg) thinCount(pool string) int {
 	if p := v.byName[pool]; p != nil {
-		return p.thins
+		return int(p.thins)
 	}
 	return 0
 }
@@ -511,12 +542,13 @@ func (n *node) lvcreate(a lvmArgs) output {
 			return fail(5, fmt.Sprintf("  Volume group \"%s\" has insufficient free space (%d extents): %d required.\n", vgName, free, need))
 		}
 		v.spareKiB = spare
-		v.addLV(&lv{name: poolName, kind: lvPool, sizeKiB: sizeKiB, metaKiB: metaKiB, uuid: n.ids.lvm(), active: true})
+		p := &lv{name: strings.Clone(poolName), kind: lvPool, sizeKiB: sizeKiB, metaKiB: metaKiB, uuid: n.ids.lvmUUID(), active: true}
+		v.addLV(p)
 		if virtKiB > 0 {
 			if name == "" {
 				name = nextLVName(v)
 			}
-			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: n.ids.lvm(), active: true})
+			v.addLV(&lv{name: strings.Clone(name), kind: lvThin, sizeKiB: virtKiB, pool: p.name, uuid: n.ids.lvmUUID(), active: true})
 		} else if name == "" {
 			name = poolName
 		}
@@ -535,7 +567,7 @@ func (n *node) lvcreate(a lvmArgs) output {
 		if name == "" {
 			name = nextLVName(v)
 		}
-		v.addLV(&lv{name: name, kind: lvThin, sizeKiB: virtKiB, pool: poolName, uuid: n.ids.lvm(), active: true})
+		v.addLV(&lv{name: strings.Clone(name), kind: lvThin, sizeKiB: virtKiB, pool: p.name, uuid: n.ids.lvmUUID(), active: true})
 	case sizeKiB > 0:
 		if exists(name) {
 			return fail(5, fmt.Sprintf("  Logical Volume \"%s\" already exists in volume group \"%s\"\n", name, vgName))
@@ -547,7 +579,7 @@ func (n *node) lvcreate(a lvmArgs) output {
 		if name == "" {
 			name = nextLVName(v)
 		}
-		v.addLV(&lv{name: name, kind: lvLinear, sizeKiB: sizeKiB, uuid: n.ids.lvm(), active: true})
+		v.addLV(&lv{name: strings.Clone(name), kind: lvLinear, sizeKiB: sizeKiB, uuid: n.ids.lvmUUID(), active: true})
 	default:
 		return fail(3, "  Please specify either size or extents but not both.\n")
 	}
@@ -575,9 +607,10 @@ func (v *vg) removeLV(l *lv) {
 		}
 	}
 	delete(v.byName, l.name)
-	for _, x := range v.lvs {
-		if x.origin == l.name {
-			x.origin = ""
+	delete(v.origins, l)
+	for x, o := range v.origins {
+		if o == l.name {
+			delete(v.origins, x)
 		}
 	}
 	if l.kind != lvThin {
@@ -828,9 +861,9 @@ func (n *node) vgRow(v *vg, size func(uint64) string) row {
 }
 
 func (n *node) lvRow(v *vg, l *lv, size func(uint64) string) row {
-	r := row{"lv_name": l.name, "vg_name": v.name, "lv_size": size(l.sizeKiB), "pool_lv": l.pool, "origin": l.origin,
+	r := row{"lv_name": l.name, "vg_name": v.name, "lv_size": size(l.sizeKiB), "pool_lv": l.pool, "origin": v.origin(l),
 		"data_percent": "", "metadata_percent": "", "move_pv": "", "mirror_log": "", "copy_percent": "", "convert_lv": "",
-		"lv_uuid": l.uuid, "thin_count": "", "lv_path": "/dev/" + v.name + "/" + l.name,
+		"lv_uuid": l.uuid.String(), "thin_count": "", "lv_path": "/dev/" + v.name + "/" + l.name,
 		"lv_dm_path": "/dev/mapper/" + mapperName(v.name, l.name)}
 	switch l.kind {
 	case lvPool:

@@ -103,7 +103,7 @@ func TestSnapshotErrors(t *testing.T) {
 	}
 	// The snapshot's LV is gone again.
 	for _, l := range c.f.Node(h).Snapshot().LVs {
-		if l.Kind == lvThin && l.Name != "brick_"+b.id {
+		if l.Kind == lvThin.String() && l.Name != "brick_"+b.id {
 			t.Errorf("snapshot LV left: %+v", l)
 		}
 	}

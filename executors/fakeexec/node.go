@@ -597,7 +597,9 @@ func (n *node) awk(args []string) output {
 	body := strings.TrimSuffix(strings.TrimPrefix(prog, head), tail)
 	i := strings.LastIndex(body, sep)
 	line, file := body[:i], body[i+len(sep):]
-	line = strings.ReplaceAll(line, `\"`, `"`)
+	// The file keeps the line as long as the node lives: its own copy, not
+	// a piece of the program text.
+	line = strings.Clone(strings.ReplaceAll(line, `\"`, `"`))
 	if !n.dirExists(path.Dir(file)) {
 		return fail(2, fmt.Sprintf("awk: cmd. line:1: fatal: can't redirect to `%s' (No such file or directory)\n", file))
 	}

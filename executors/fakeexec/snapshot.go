@@ -189,7 +189,9 @@ func (c *gcli) thinBricks(src []*brick, id string) ([]snapBrick, string) {
 			if p.origin.fs != nil {
 				fs = p.origin.fs.clone()
 			}
-			p.vg.addLV(&lv{name: name, kind: lvThin, sizeKiB: p.origin.sizeKiB, pool: p.origin.pool, origin: p.origin.name, uuid: c.f.ids.lvm(), fs: fs})
+			l := &lv{name: name, kind: lvThin, sizeKiB: p.origin.sizeKiB, pool: p.origin.pool, uuid: c.f.ids.lvmUUID(), fs: fs}
+			p.vg.addLV(l)
+			p.vg.setOrigin(l, p.origin.name)
 			out[i] = snapBrick{n: b.n, host: b.host, vg: p.vg.name, lv: name, mount: fmt.Sprintf("%s/%s/brick%d", snapsDir, id, i+1), subdir: p.subdir}
 			return true
 		})
@@ -284,7 +286,9 @@ func (c *gcli) clone(cloneName, snapName string) output {
 			v := sb.n.vgs[sb.vg]
 			src := v.lv(sb.lv)
 			name := fmt.Sprintf("%s_%d", nd, i)
-			v.addLV(&lv{name: name, kind: lvThin, sizeKiB: src.sizeKiB, pool: src.pool, origin: src.name, uuid: c.f.ids.lvm(), fs: src.fs.clone(), active: true})
+			l := &lv{name: name, kind: lvThin, sizeKiB: src.sizeKiB, pool: src.pool, uuid: c.f.ids.lvmUUID(), fs: src.fs.clone(), active: true}
+			v.addLV(l)
+			v.setOrigin(l, src.name)
 			bricks = append(bricks, snapBrick{n: sb.n, host: sb.host, vg: v.name, lv: name, mount: fmt.Sprintf("%s/%s/brick%d", snapsDir, nd, i+1), subdir: sb.subdir})
 			return true
 		})
