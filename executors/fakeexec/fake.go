@@ -412,14 +412,25 @@ func (ids *idSource) read(b []byte) {
 	ids.mu.Unlock()
 }
 
-// uuid returns an RFC 4122 version 4 UUID.
-func (ids *idSource) uuid() string {
-	var b [16]byte
-	ids.read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+// rawUUID is an RFC 4122 UUID kept as its 16 bytes; String renders it.
+type rawUUID [16]byte
+
+// String renders u in the usual 8-4-4-4-12 hex form.
+func (u rawUUID) String() string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
 }
+
+// newUUID returns an RFC 4122 version 4 UUID.
+func (ids *idSource) newUUID() rawUUID {
+	var u rawUUID
+	ids.read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+// uuid returns a new RFC 4122 version 4 UUID as a string.
+func (ids *idSource) uuid() string { return ids.newUUID().String() }
 
 // lvmUUID is an LVM-style uuid, 32 alphanumerics, kept without its dashes:
 // an LV holds it inline instead of pointing to a string.

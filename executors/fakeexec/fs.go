@@ -13,10 +13,26 @@ import "strings"
 // therefore keeps its directories in a slice, and only once it has more than
 // smallFS of them in a map.
 type filesystem struct {
-	kind  string // "xfs" or "ext4"
+	kind  fsKind
 	root  dirMeta
 	small []dir           // every directory but the root, while byRel is nil
 	byRel map[string]*dir // every directory but the root, in a large filesystem
+}
+
+// fsKind is the type of a filesystem.
+type fsKind uint8
+
+const (
+	fsXFS fsKind = iota
+	fsExt4
+)
+
+// String returns the type's name as mount and mkfs know it.
+func (k fsKind) String() string {
+	if k == fsExt4 {
+		return "ext4"
+	}
+	return "xfs"
 }
 
 // smallFS is the number of directories (besides the root) a filesystem
@@ -35,7 +51,7 @@ type dirMeta struct {
 	children int32 // number of direct subdirectories
 }
 
-func newFS(kind string) *filesystem {
+func newFS(kind fsKind) *filesystem {
 	return &filesystem{kind: kind, root: dirMeta{mode: 0o755}}
 }
 

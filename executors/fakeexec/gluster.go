@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,18 +86,23 @@ func (ix *brickIndex) overlaps(n *node, p string, ignore *brick) bool {
 
 type volume struct {
 	name       string
-	id         string
+	id         rawUUID
 	replica    int
 	arbiter    int
 	disperse   int
 	redundancy int
 	bricks     []*brick
+	// The volume's options, most recently added first, are own (those set
+	// after creation) followed by defaults (those gluster gave it at
+	// creation). defaults is a list shared by many volumes until one of
+	// them changes a default's value; see setOption.
+	own      []Option
+	defaults []Option
+	heal     map[string]string // brick name -> numberOfEntries override
+	started  bool
 	// everStarted distinguishes a stopped volume ("Stopped") from one never
 	// started ("Created"), as gluster's volume info does.
 	everStarted bool
-	options     []Option
-	started     bool
-	heal        map[string]string // brick name -> numberOfEntries override
 }
 
 type brick struct {
@@ -593,8 +599,18 @@ func (v *volume) typeInfo() (int, string) {
 	return 0, "Distribute"
 }
 
+// options returns the volume's options in gluster's order. The caller must
+// not modify the list.
+func (v *volume) options() []Option {
+	if len(v.own) == 0 {
+		return v.defaults
+	}
+	out := make([]Option, 0, len(v.own)+len(v.defaults))
+	return append(append(out, v.own...), v.defaults...)
+}
+
 func (v *volume) option(name string) (string, bool) {
-	for _, o := range v.options {
+	for _, o := range v.options() {
 		if o.Name == name {
 			return o.Value, true
 		}
@@ -605,13 +621,21 @@ func (v *volume) option(name string) (string, bool) {
 // setOption updates an option in place or puts a new one first, as glusterd
 // lists the most recently added option first.
 func (v *volume) setOption(name, value string) {
-	for i := range v.options {
-		if v.options[i].Name == name {
-			v.options[i].Value = value
+	for i := range v.own {
+		if v.own[i].Name == name {
+			v.own[i].Value = value
 			return
 		}
 	}
-	v.options = append([]Option{{Name: name, Value: value}}, v.options...)
+	for i := range v.defaults {
+		if v.defaults[i].Name == name {
+			// Other volumes share the list: change a copy.
+			v.defaults = slices.Clone(v.defaults)
+			v.defaults[i].Value = value
+			return
+		}
+	}
+	v.own = append([]Option{{Name: name, Value: value}}, v.own...)
 }
 
 func (c *gcli) setBricksRunning(bricks []*brick, running bool) {
@@ -725,7 +749,7 @@ func (c *gcli) volume(args []string) output {
 }
 
 func volXML(v *volume) string {
-	return fmt.Sprintf("    <volume>\n      <name>%s</name>\n      <id>%s</id>\n    </volume>\n", esc(v.name), v.id)
+	return fmt.Sprintf("    <volume>\n      <name>%s</name>\n      <id>%s</id>\n    </volume>\n", esc(v.name), v.id.String())
 }
 
 // success prints text, or with --xml a document with element tag holding body.
@@ -749,16 +773,22 @@ func (c *gcli) snapCount(vol string) int {
 	return n
 }
 
+// The options gluster sets on a new volume, by kind of volume. Volumes share
+// these lists (see volume.setOption).
+var (
+	replicateDefaults  = []Option{{"cluster.granular-entry-heal", "on"}, {"storage.fips-mode-rchecksum", "on"}, {"transport.address-family", "inet"}, {"nfs.disable", "on"}, {"performance.client-io-threads", "off"}}
+	disperseDefaults   = []Option{{"storage.fips-mode-rchecksum", "on"}, {"transport.address-family", "inet"}, {"nfs.disable", "on"}, {"performance.client-io-threads", "off"}}
+	distributeDefaults = []Option{{"storage.fips-mode-rchecksum", "on"}, {"transport.address-family", "inet"}, {"nfs.disable", "on"}}
+)
+
 func defaultOptions(l layout) []Option {
-	var opts []Option
-	if l.replica > 0 {
-		opts = append(opts, Option{"cluster.granular-entry-heal", "on"})
+	switch {
+	case l.replica > 0:
+		return replicateDefaults
+	case l.disperse > 0:
+		return disperseDefaults
 	}
-	opts = append(opts, Option{"storage.fips-mode-rchecksum", "on"}, Option{"transport.address-family", "inet"}, Option{"nfs.disable", "on"})
-	if l.replica > 0 || l.disperse > 0 {
-		opts = append(opts, Option{"performance.client-io-threads", "off"})
-	}
-	return opts
+	return distributeDefaults
 }
 
 func (c *gcli) volCreate(name string, args []string) output {
@@ -778,8 +808,8 @@ func (c *gcli) volCreate(name string, args []string) output {
 	if msg != "" {
 		return c.failed(prefix, msg)
 	}
-	v := &volume{name: name, id: c.f.ids.uuid(), replica: l.replica, arbiter: l.arbiter, disperse: l.disperse,
-		redundancy: l.redundancy, bricks: bricks, options: defaultOptions(l)}
+	v := &volume{name: name, id: c.f.ids.newUUID(), replica: l.replica, arbiter: l.arbiter, disperse: l.disperse,
+		redundancy: l.redundancy, bricks: bricks, defaults: defaultOptions(l)}
 	if l.disperse == 0 {
 		v.redundancy = 0
 	}
@@ -866,12 +896,12 @@ func (c *gcli) volInfo(args []string) output {
 				status = "Stopped"
 			}
 			fmt.Fprintf(&b, "\nVolume Name: %s\nType: %s\nVolume ID: %s\nStatus: %s\nSnapshot Count: %d\nNumber of Bricks: %d x %d = %d\nTransport-type: tcp\nBricks:\n",
-				v.name, typ, v.id, status, c.snapCount(v.name), len(v.bricks)/v.leaf(), v.leaf(), len(v.bricks))
+				v.name, typ, v.id.String(), status, c.snapCount(v.name), len(v.bricks)/v.leaf(), v.leaf(), len(v.bricks))
 			for i, br := range v.bricks {
 				fmt.Fprintf(&b, "Brick%d: %s\n", i+1, br.name())
 			}
 			b.WriteString("Options Reconfigured:\n")
-			for _, o := range v.options {
+			for _, o := range v.options() {
 				fmt.Fprintf(&b, "%s: %s\n", o.Name, o.Value)
 			}
 		}
@@ -893,7 +923,7 @@ func (c *gcli) volInfo(args []string) output {
 			replica = 1
 		}
 		fmt.Fprintf(&b, "      <volume>\n        <name>%s</name>\n        <id>%s</id>\n        <status>%d</status>\n        <statusStr>%s</statusStr>\n        <snapshotCount>%d</snapshotCount>\n        <brickCount>%d</brickCount>\n        <distCount>%d</distCount>\n        <replicaCount>%d</replicaCount>\n        <arbiterCount>%d</arbiterCount>\n        <disperseCount>%d</disperseCount>\n        <redundancyCount>%d</redundancyCount>\n        <type>%d</type>\n        <typeStr>%s</typeStr>\n        <transport>0</transport>\n        <bricks>\n",
-			esc(v.name), v.id, status, statusStr, c.snapCount(v.name), len(v.bricks), len(v.bricks)/v.leaf(), replica, v.arbiter, v.disperse, v.redundancy, typ, typeStr)
+			esc(v.name), v.id.String(), status, statusStr, c.snapCount(v.name), len(v.bricks), len(v.bricks)/v.leaf(), replica, v.arbiter, v.disperse, v.redundancy, typ, typeStr)
 		for i, br := range v.bricks {
 			arb := 0
 			if v.arbiter > 0 && i%v.replica == v.replica-1 {
@@ -902,8 +932,9 @@ func (c *gcli) volInfo(args []string) output {
 			name := esc(br.name())
 			fmt.Fprintf(&b, "          <brick uuid=\"%s\">%s<name>%s</name><hostUuid>%s</hostUuid><isArbiter>%d</isArbiter></brick>\n", br.n.uuid, name, name, br.n.uuid, arb)
 		}
-		fmt.Fprintf(&b, "        </bricks>\n        <optCount>%d</optCount>\n        <options>\n", len(v.options))
-		for _, o := range v.options {
+		opts := v.options()
+		fmt.Fprintf(&b, "        </bricks>\n        <optCount>%d</optCount>\n        <options>\n", len(opts))
+		for _, o := range opts {
 			fmt.Fprintf(&b, "          <option>\n            <name>%s</name>\n            <value>%s</value>\n          </option>\n", esc(o.Name), esc(o.Value))
 		}
 		b.WriteString("        </options>\n      </volume>\n")

@@ -199,7 +199,7 @@ func (h *Node) Snapshot() NodeState {
 				x.ThinCount = v.thinCount(l.name)
 			}
 			if l.fs != nil {
-				x.Filesystem = l.fs.kind
+				x.Filesystem = l.fs.kind.String()
 			}
 			st.LVs = append(st.LVs, x)
 		}
@@ -268,8 +268,8 @@ func (f *Fake) Volumes() []Volume {
 		}
 		for _, v := range p.sortedVolumes() {
 			_, typ := v.typeInfo()
-			x := Volume{Name: v.name, ID: v.id, Type: typ, Replica: v.replica, Arbiter: v.arbiter, Disperse: v.disperse,
-				Redundancy: v.redundancy, Options: append([]Option(nil), v.options...), Started: v.started, Pool: members}
+			x := Volume{Name: v.name, ID: v.id.String(), Type: typ, Replica: v.replica, Arbiter: v.arbiter, Disperse: v.disperse,
+				Redundancy: v.redundancy, Options: append([]Option(nil), v.options()...), Started: v.started, Pool: members}
 			for _, b := range v.bricks {
 				x.Bricks = append(x.Bricks, b.name())
 			}

@@ -66,7 +66,7 @@ type mount struct {
 func (m *mount) source() string { return "/dev/mapper/" + mapperName(m.vg, m.lv) }
 
 // fstype returns the type of the mounted filesystem.
-func (m *mount) fstype() string { return m.fs.kind }
+func (m *mount) fstype() string { return m.fs.kind.String() }
 
 const defaultFstab = "/dev/vda\t/\text4\tdefaults,errors=remount-ro\t0\t1"
 
@@ -111,7 +111,7 @@ func newNode(manage, storage string, autoDisk uint64, ids *idSource) *node {
 		autoDisk:   autoDisk,
 		disks:      map[string]*disk{},
 		vgs:        map[string]*vg{},
-		root:       newFS("ext4"),
+		root:       newFS(fsExt4),
 		files:      map[string][]string{"/etc/fstab": {defaultFstab}},
 		bricks:     map[string]int{},
 		below:      map[string]int{},
@@ -456,7 +456,7 @@ func (n *node) mount(args []string) output {
 	if !n.dirExists(target) {
 		return fail(32, fmt.Sprintf("mount: %s: mount point does not exist.\n", target))
 	}
-	if l.fs == nil || (fstype != "" && fstype != l.fs.kind) {
+	if l.fs == nil || (fstype != "" && fstype != l.fs.kind.String()) {
 		return fail(32, fmt.Sprintf("mount: %s: wrong fs type, bad option, bad superblock on %s, missing codepage or helper program, or other error.\n       dmesg(1) may have more information after failed mount system call.\n", target, src))
 	}
 	if l.mounted {
@@ -972,7 +972,7 @@ func (n *node) mkfsXFS(args []string) output {
 	if l.fs != nil && !force {
 		return fail(1, fmt.Sprintf("mkfs.xfs: %s appears to contain an existing filesystem (xfs).\nmkfs.xfs: Use the -f option to force overwrite.\n", dev))
 	}
-	l.fs = newFS("xfs")
+	l.fs = newFS(fsXFS)
 	return ok(mkfsOutput(dev, l.sizeKiB))
 }
 

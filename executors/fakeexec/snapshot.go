@@ -185,7 +185,7 @@ func (c *gcli) thinBricks(src []*brick, id string) ([]snapBrick, string) {
 		p := plans[i]
 		withNode(b.n, func() bool {
 			name := fmt.Sprintf("%s_%d", id, i)
-			fs := newFS("xfs")
+			fs := newFS(fsXFS)
 			if p.origin.fs != nil {
 				fs = p.origin.fs.clone()
 			}
@@ -278,8 +278,8 @@ func (c *gcli) clone(cloneName, snapName string) output {
 	if !s.active {
 		return c.snapFailed("clone", fmt.Sprintf("Snapshot %s is not activated", snapName))
 	}
-	id := c.f.ids.uuid()
-	nd := strings.ReplaceAll(id, "-", "")
+	id := c.f.ids.newUUID()
+	nd := strings.ReplaceAll(id.String(), "-", "")
 	var bricks []snapBrick
 	for i, sb := range s.bricks {
 		withNode(sb.n, func() bool {
@@ -297,13 +297,13 @@ func (c *gcli) clone(cloneName, snapName string) output {
 	nv := &volume{name: cloneName, id: id}
 	if ov := c.p.volumes[s.origin]; ov != nil {
 		nv.replica, nv.arbiter, nv.disperse, nv.redundancy = ov.replica, ov.arbiter, ov.disperse, ov.redundancy
-		for _, o := range ov.options {
+		for _, o := range ov.options() {
 			if o.Name != "features.barrier" {
-				nv.options = append(nv.options, o)
+				nv.own = append(nv.own, o)
 			}
 		}
 	}
-	nv.options = append(nv.options, Option{"features.quota", "off"}, Option{"features.inode-quota", "off"}, Option{"features.quota-deem-statfs", "off"})
+	nv.own = append(nv.own, Option{"features.quota", "off"}, Option{"features.inode-quota", "off"}, Option{"features.quota-deem-statfs", "off"})
 	for _, sb := range bricks {
 		nv.bricks = append(nv.bricks, &brick{host: sb.host, path: sb.brickPath(), n: sb.n})
 	}
