@@ -15,11 +15,9 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
-	"github.com/basalt-storage/basalt/apps/glusterfs"
 	"github.com/basalt-storage/basalt/db"
 	"github.com/basalt-storage/basalt/db/dbcheck"
 	"github.com/basalt-storage/basalt/db/heketidump"
-	"github.com/basalt-storage/basalt/server/config"
 )
 
 // The offline database tools of Heketi's command line (facts 6.3):
@@ -287,33 +285,12 @@ func cleanupOperationsCommand() *cobra.Command {
 // one line per outcome and fails when an operation could not be repaired
 // (it is then kept with status failed).
 func cleanupOperations(configFile string, debug bool, stdout io.Writer) error {
-	cfg, err := config.Load(configFile, os.LookupEnv, config.Flags{DisableAuth: true})
+	env, closeEnv, err := openOffline(configFile, debug, false)
 	if err != nil {
 		return err
 	}
-	level := cfg.GlusterFS.LogLevel
-	if debug {
-		level = "debug"
-	}
-	log := newLogger(level)
-	if cfg.GlusterFS.DBReadOnly {
-		return fmt.Errorf("the database is configured read-only (glusterfs.db_read_only); cleanup needs to write it")
-	}
-	store, err := db.Open(cfg.GlusterFS.DBFile, db.Options{})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			log.WithError(err).Error("closing the database")
-		}
-	}()
-	exec, closeExec, err := newExecutor(cfg, store, log, nil)
-	if err != nil {
-		return err
-	}
-	defer closeExec()
-	app := glusterfs.New(store, exec, glusterfs.Options{Log: log.WithField("component", "app"), Config: appConfig(cfg)})
+	defer closeEnv()
+	app := env.app
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,7 +11,6 @@ import (
 	"github.com/basalt-storage/basalt/client/api"
 	"github.com/basalt-storage/basalt/db"
 	"github.com/basalt-storage/basalt/executors/cmdexec"
-	"github.com/basalt-storage/basalt/server/config"
 )
 
 // dbVolumeOptions are the gluster options of the volume that holds the
@@ -54,16 +52,12 @@ func updateDBVolCommand() *cobra.Command {
 }
 
 func updateDBVol(configFile, volumeName string, debug bool, stdout io.Writer) error {
-	cfg, err := config.Load(configFile, os.LookupEnv, config.Flags{DisableAuth: true})
+	env, closeEnv, err := openOffline(configFile, debug, true)
 	if err != nil {
 		return err
 	}
-	log := toolLogger(debug)
-	store, err := db.Open(cfg.GlusterFS.DBFile, db.Options{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+	defer closeEnv()
+	store := env.store
 	// Find the volume and a host of its cluster to run gluster on.
 	var host string
 	err = store.View(func(r db.Reader) error {
@@ -95,12 +89,7 @@ func updateDBVol(configFile, volumeName string, debug bool, stdout io.Writer) er
 	if host == "" {
 		return fmt.Errorf("no volume named %s with an online node in the database", volumeName)
 	}
-	exec, closeExec, err := newExecutor(cfg, store, log, nil)
-	if err != nil {
-		return err
-	}
-	defer closeExec()
-	ce, ok := exec.(*cmdexec.Executor)
+	ce, ok := env.exec.(*cmdexec.Executor)
 	if !ok {
 		return fmt.Errorf("update-dbvol needs the command executor")
 	}

@@ -10,10 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/basalt-storage/basalt/apps/glusterfs"
-	"github.com/basalt-storage/basalt/db"
-	"github.com/basalt-storage/basalt/server/config"
 )
 
 // examineTimeout bounds a whole offline examination.
@@ -66,30 +62,12 @@ func offlineStateCommand() *cobra.Command {
 // GET /internal/state/examine/gluster returns it. Nothing is changed on the
 // nodes or in the database.
 func examineGluster(configFile string, debug bool, stdout io.Writer) error {
-	cfg, err := config.Load(configFile, os.LookupEnv, config.Flags{DisableAuth: true})
+	env, closeEnv, err := openOffline(configFile, debug, true)
 	if err != nil {
 		return err
 	}
-	level := cfg.GlusterFS.LogLevel
-	if debug {
-		level = "debug"
-	}
-	log := newLogger(level)
-	store, err := db.Open(cfg.GlusterFS.DBFile, db.Options{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			log.WithError(err).Error("closing the database")
-		}
-	}()
-	exec, closeExec, err := newExecutor(cfg, store, log, nil)
-	if err != nil {
-		return err
-	}
-	defer closeExec()
-	app := glusterfs.New(store, exec, glusterfs.Options{Log: log.WithField("component", "app"), Config: appConfig(cfg)})
+	defer closeEnv()
+	app := env.app
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
