@@ -232,11 +232,11 @@ func (n *node) dirEmpty(p string) bool {
 }
 
 // sharedPath returns the string the root filesystem holds for directory p
-// (an absolute, clean path), or a copy of p when it holds none: what the
-// model keeps about a mount point then costs no second copy of the path.
+// when p is that directory's absolute, clean path, else a copy of p: a mount
+// point kept by the model then costs no second copy of the path.
 func (n *node) sharedPath(p string) string {
 	if fs, rel, _ := n.resolve(p); fs == n.root {
-		if d := fs.find(rel); d != nil {
+		if d := fs.find(rel); d != nil && d.rel == p {
 			return d.rel
 		}
 	}
