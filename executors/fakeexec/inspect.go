@@ -207,7 +207,7 @@ func (h *Node) Snapshot() NodeState {
 	for _, m := range n.mounts {
 		st.Mounts = append(st.Mounts, Mount{Source: m.source(), Target: m.target, FSType: m.fstype()})
 	}
-	st.Fstab = append([]string(nil), n.files["/etc/fstab"]...)
+	st.Fstab = n.files["/etc/fstab"].Lines()
 	st.Dirs = n.visibleDirs()
 	for _, p := range sortedKeys(n.bricks) {
 		st.RunningBricks = append(st.RunningBricks, p)
@@ -408,7 +408,7 @@ func (n *node) leaks() []string {
 	for _, m := range n.sortedMounts() {
 		out = append(out, fmt.Sprintf("%s: mount %s on %s", n.manage, m.source(), m.target))
 	}
-	for _, l := range n.files["/etc/fstab"] {
+	for _, l := range n.files["/etc/fstab"].Lines() {
 		if l != defaultFstab {
 			out = append(out, fmt.Sprintf("%s: fstab line %q", n.manage, l))
 		}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 )
 
 // node is the model of one storage node. Every field but pool is guarded by
@@ -28,14 +27,12 @@ type node struct {
 	root      *filesystem
 	mounts    []*mount // modelled mounts (not the base system ones), in mount order
 	mountIdx  map[string]*mount
-	files     map[string][]string
+	files     map[string]*textFile
 	// bricks holds the paths served by running brick processes (started
 	// volumes and activated snapshots), with a use count.
 	bricks map[string]int
 	// below counts running bricks and mounts under each directory (busy).
 	below map[string]int
-	// brickLines indexes file lines by the brick_<id> strings in them (sed).
-	brickLines map[string]brickLineIndex
 
 	pool *pool
 }
@@ -112,10 +109,9 @@ func newNode(manage, storage string, autoDisk uint64, ids *idSource) *node {
 		disks:      map[string]*disk{},
 		vgs:        map[string]*vg{},
 		root:       newFS(fsExt4),
-		files:      map[string][]string{"/etc/fstab": {defaultFstab}},
+		files:      map[string]*textFile{"/etc/fstab": newTextFile(defaultFstab)},
 		bricks:     map[string]int{},
 		below:      map[string]int{},
-		brickLines: map[string]brickLineIndex{},
 		mountIdx:   map[string]*mount{},
 	}
 	for _, d := range []string{"/etc", "/var", "/var/lib", "/var/lib/glusterd", "/run", "/run/gluster", "/dev", "/tmp", "/usr", "/root", "/proc", "/sys"} {
@@ -603,91 +599,13 @@ func (n *node) awk(args []string) output {
 	if !n.dirExists(path.Dir(file)) {
 		return fail(2, fmt.Sprintf("awk: cmd. line:1: fatal: can't redirect to `%s' (No such file or directory)\n", file))
 	}
-	n.files[file] = append(n.files[file], line)
-	if ix := n.brickLines[file]; ix != nil {
-		ix.add(line)
+	f := n.files[file]
+	if f == nil {
+		f = newTextFile()
+		n.files[file] = f
 	}
+	f.append(line)
 	return ok("")
-}
-
-// brickLineIndex finds, without scanning, the lines of a file that contain
-// a given "brick_<32 hex>" string: Basalt's fstab clean-up deletes lines by
-// exactly such a pattern, once per brick, and a node holds thousands of
-// brick lines. A line contains the pattern as a substring exactly when one
-// of the brick_<32 hex> strings starting in it equals the pattern, and those
-// are what the index records.
-type brickLineIndex map[string][]string
-
-const brickTokenLen = len("brick_") + 32
-
-// brickTokens returns every brick_<32 hex> string that starts in line.
-func brickTokens(line string) []string {
-	var out []string
-	for i := 0; ; {
-		j := strings.Index(line[i:], "brick_")
-		if j < 0 {
-			return out
-		}
-		i += j
-		if tok := line[i:min(i+brickTokenLen, len(line))]; isBrickToken(tok) {
-			out = append(out, tok)
-		}
-		i++
-	}
-}
-
-func isBrickToken(s string) bool {
-	if len(s) != brickTokenLen || !strings.HasPrefix(s, "brick_") {
-		return false
-	}
-	for _, c := range s[len("brick_"):] {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func (ix brickLineIndex) add(line string) {
-	for _, t := range brickTokens(line) {
-		ix[t] = append(ix[t], line)
-	}
-}
-
-func (ix brickLineIndex) remove(line string) {
-	for _, t := range brickTokens(line) {
-		list := ix[t]
-		for i, l := range list {
-			if sameString(l, line) {
-				list = append(list[:i:i], list[i+1:]...)
-				break
-			}
-		}
-		if len(list) == 0 {
-			delete(ix, t)
-		} else {
-			ix[t] = list
-		}
-	}
-}
-
-// sameString reports whether a and b are the same stored string (not merely
-// equal text): the index holds the very strings the file's slice holds.
-func sameString(a, b string) bool {
-	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
-}
-
-// linesIndex returns (building it once) the brick index of a file.
-func (n *node) linesIndex(file string) brickLineIndex {
-	ix := n.brickLines[file]
-	if ix == nil {
-		ix = brickLineIndex{}
-		for _, l := range n.files[file] {
-			ix.add(l)
-		}
-		n.brickLines[file] = ix
-	}
-	return ix
 }
 
 // sed supports in-place line deletion: sed -i[SUFFIX] "/REGEX/d" FILE.
@@ -712,51 +630,16 @@ func (n *node) sed(args []string) output {
 	pattern := script[1 : len(script)-2]
 	var out output
 	for _, file := range files {
-		lines, exists := n.files[file]
+		f, exists := n.files[file]
 		if !exists {
 			out.code = 2
 			out.stderr += fmt.Sprintf("sed: can't read %s: No such file or directory\n", file)
 			continue
 		}
 		if suffix != "" {
-			// lines is not modified below (kept is a new slice), so the
-			// backup can share it.
-			n.files[file+suffix] = lines
+			n.files[file+suffix] = f.backup(n.files[file+suffix])
 		}
-		if isBrickToken(pattern) {
-			// Fast path: find the matching lines through the index.
-			ix := n.linesIndex(file)
-			drop := ix[pattern]
-			if len(drop) == 0 {
-				continue
-			}
-			kept := make([]string, 0, len(lines))
-			for _, l := range lines {
-				gone := false
-				for _, d := range drop {
-					if sameString(l, d) {
-						gone = true
-						break
-					}
-				}
-				if !gone {
-					kept = append(kept, l)
-				}
-			}
-			for _, d := range append([]string(nil), drop...) {
-				ix.remove(d)
-			}
-			n.files[file] = kept
-			continue
-		}
-		kept := lines[:0:0]
-		for _, l := range lines {
-			if !basicRegexMatch(pattern, l) {
-				kept = append(kept, l)
-			}
-		}
-		n.files[file] = kept
-		delete(n.brickLines, file) // rebuilt on the next fast-path use
+		f.deleteMatching(pattern)
 	}
 	return out
 }
@@ -787,13 +670,13 @@ func (n *node) cat(args []string) output {
 	var out output
 	var b strings.Builder
 	for _, f := range ops {
-		lines, exists := n.files[f]
+		file, exists := n.files[f]
 		if !exists {
 			out.code = 1
 			out.stderr += fmt.Sprintf("cat: %s: No such file or directory\n", f)
 			continue
 		}
-		for _, l := range lines {
+		for _, l := range file.Lines() {
 			b.WriteString(l + "\n")
 		}
 	}

@@ -3,6 +3,7 @@ package fakeexec
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -428,7 +429,8 @@ func TestPVCreateWithGivenUUID(t *testing.T) {
 }
 
 // TestSedBrickFastPathMatchesScan checks that deleting by a brick_<id>
-// pattern through the index removes exactly the lines a full scan would.
+// pattern through the index removes exactly the lines a full scan would, and
+// that the -i.save backup shows the file as it was.
 func TestSedBrickFastPathMatchesScan(t *testing.T) {
 	f := New(Options{AutoNodes: true})
 	n := f.lookup("h1", true)
@@ -438,16 +440,17 @@ func TestSedBrickFastPathMatchesScan(t *testing.T) {
 		lines = append(lines, "/dev/mapper/vg_x-brick_"+id(i)+" /var/lib/heketi/mounts/vg_x/brick_"+id(i)+" xfs rw 1 2")
 	}
 	lines = append(lines, "# a comment mentioning brick_"+id(3)+"f and more", "/dev/sda1 / ext4 defaults 0 1")
-	n.files["/etc/fstab"] = append([]string(nil), lines...)
-	// Build the index, then append one more line through awk's path.
-	_ = n.linesIndex("/etc/fstab")
+	n.files["/etc/fstab"] = newTextFile(lines...)
+	// Build the index with a first delete, then append one more line
+	// through awk's path: the index must follow.
+	n.sed([]string{"-i", "/brick_" + strings.Repeat("f", 32) + "/d", "/etc/fstab"})
 	extra := "/dev/mapper/vg_y-brick_" + id(3) + " /mnt/y xfs rw 1 2"
-	n.files["/etc/fstab"] = append(n.files["/etc/fstab"], extra)
-	n.brickLines["/etc/fstab"].add(n.files["/etc/fstab"][len(n.files["/etc/fstab"])-1])
+	n.files["/etc/fstab"].append(extra)
+	before := append(append([]string(nil), lines...), extra)
 
 	pattern := "brick_" + id(3)
 	var want []string
-	for _, l := range n.files["/etc/fstab"] {
+	for _, l := range before {
 		if !strings.Contains(l, pattern) {
 			want = append(want, l)
 		}
@@ -455,16 +458,78 @@ func TestSedBrickFastPathMatchesScan(t *testing.T) {
 	if out := n.sed([]string{"-i.save", "/" + pattern + "/d", "/etc/fstab"}); out.code != 0 {
 		t.Fatalf("sed: %+v", out)
 	}
-	if got := n.files["/etc/fstab"]; strings.Join(got, "\n") != strings.Join(want, "\n") {
+	if got := n.files["/etc/fstab"].Lines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("fast path kept\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if got := len(n.files["/etc/fstab.save"]); got != len(lines)+1 {
-		t.Fatalf("the -i.save backup must hold the file as it was (%d lines), has %d", len(lines)+1, got)
+	if got := n.files["/etc/fstab.save"].Lines(); strings.Join(got, "\n") != strings.Join(before, "\n") {
+		t.Fatalf("the -i.save backup must hold the file as it was (%d lines), has %d", len(before), len(got))
 	}
 	// A second delete of the same pattern finds nothing and keeps the file.
-	before := len(n.files["/etc/fstab"])
 	n.sed([]string{"-i", "/" + pattern + "/d", "/etc/fstab"})
-	if len(n.files["/etc/fstab"]) != before {
-		t.Fatalf("a repeated delete must change nothing")
+	if got := n.files["/etc/fstab"].Lines(); len(got) != len(want) {
+		t.Fatalf("a repeated delete must change nothing: %d lines, want %d", len(got), len(want))
+	}
+}
+
+// TestTextFileBackupViews drives a file through many deletes and appends,
+// each delete leaving a -i.save backup as Basalt's fstab clean-up does, and
+// checks every file and backup against a plain model, including a backup
+// that is never replaced and one that is written to.
+func TestTextFileBackupViews(t *testing.T) {
+	line := func(i int) string { return fmt.Sprintf("/dev/mapper/vg-brick_%032x /m/%d xfs rw 0 2", i, i) }
+	var model []string
+	for i := 0; i < 40; i++ {
+		model = append(model, line(i))
+	}
+	f := newTextFile(model...)
+	files := map[string]*textFile{"fstab": f}
+	models := map[string][]string{"fstab": model}
+	check := func(step string) {
+		t.Helper()
+		for name, m := range models {
+			if got := files[name].Lines(); strings.Join(got, "\n") != strings.Join(m, "\n") {
+				t.Fatalf("%s: %s is\n%s\nwant\n%s", step, name, strings.Join(got, "\n"), strings.Join(m, "\n"))
+			}
+		}
+	}
+	remove := func(m []string, sub string) []string {
+		var out []string
+		for _, l := range m {
+			if !strings.Contains(l, sub) {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	edit := func(backup string, pattern string) {
+		if backup != "" {
+			files[backup] = f.backup(files[backup])
+			models[backup] = append([]string(nil), models["fstab"]...)
+		}
+		f.deleteMatching(pattern)
+		models["fstab"] = remove(models["fstab"], pattern)
+	}
+	edit(".bak", fmt.Sprintf("brick_%032x", 5)) // a backup nobody replaces
+	check("first delete")
+	next := 40
+	for i := 0; i < 35; i++ {
+		edit(".save", fmt.Sprintf("brick_%032x", i*7%40))
+		if i%3 == 0 {
+			f.append(line(next))
+			models["fstab"] = append(models["fstab"], line(next))
+			next++
+		}
+		check(fmt.Sprintf("delete %d", i))
+	}
+	// A non-brick pattern takes the scanning path.
+	edit(".save", "/m/4")
+	check("scan delete")
+	// Writing to a backup makes it a file of its own.
+	files[".save"].append("extra")
+	models[".save"] = append(models[".save"], "extra")
+	edit("", fmt.Sprintf("brick_%032x", 41))
+	check("after writing the backup")
+	if len(f.lines) > 2*len(models["fstab"])+len(models[".bak"]) {
+		t.Errorf("removed lines must be dropped once no backup shows them: %d stored for %d present", len(f.lines), len(models["fstab"]))
 	}
 }
