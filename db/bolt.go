@@ -49,7 +49,7 @@ type BoltStore struct {
 var _ Store = (*BoltStore)(nil)
 
 // batchDelay is the longest a Batch call waits to share a commit.
-const batchDelay = 2 * time.Millisecond
+const batchDelay = 1 * time.Millisecond
 
 // allocStep is how far ahead of its data bbolt grows the file once it is
 // past its initial power-of-two sizes.
