@@ -342,7 +342,7 @@ func latencies(b *testing.B, c *client, paths []string, rounds int) (p50, p99, c
 // basalt on the copy with the SSH executor (no node is ever contacted: the
 // health monitor is off and only reads are sent), reads the cluster, every
 // node, every device and every volume once, as a client listing everything
-// would, and returns that server's RSS.
+// would, and returns that server's RSS. It also logs GET latencies there.
 func realExecutorRSS(b *testing.B, c *client, cluster string) float64 {
 	b.Helper()
 	dir := b.TempDir()
@@ -395,8 +395,18 @@ func realExecutorRSS(b *testing.B, c *client, cluster string) float64 {
 	for _, v := range cl.Volumes {
 		get("/volumes/"+v, nil)
 	}
+	rss := s.rssMiB(b)
 	b.Logf("server with the SSH executor: %s", s.memoryLine(b))
-	return s.rssMiB(b)
+	// The same latencies as on the first server: here the collector has
+	// no model of 30,000 simulated bricks to mark.
+	p50, p99, _ := latencies(b, rc, []string{"/nodes/" + cl.Nodes[0], "/nodes/" + cl.Nodes[1]}, 50)
+	b.Logf("server with the SSH executor: GET /nodes/{id}: p50 %v p99 %v", p50, p99)
+	b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-node-ssh")
+	p50, p99, _ = latencies(b, rc, []string{"/clusters/" + cluster}, 100)
+	b.Logf("server with the SSH executor: GET /clusters/{id}: p50 %v p99 %v", p50, p99)
+	p50, p99, _ = latencies(b, rc, []string{"/volumes/" + cl.Volumes[0], "/volumes/" + cl.Volumes[len(cl.Volumes)-1]}, 100)
+	b.Logf("server with the SSH executor: GET /volumes/{id}: p50 %v p99 %v", p50, p99)
+	return rss
 }
 
 // BenchmarkScale10k is the scale scenario of the volumes issue: 10,000
