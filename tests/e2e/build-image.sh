@@ -32,11 +32,14 @@ if [ -f "$OUT/ok" ]; then
 	exit 0
 fi
 
+# From here on stdout is for the cache path alone: callers run IMG=$(build-image.sh), so anything a build step
+# prints (dpkg-divert and systemctl in the chroot talk on stdout) must go to stderr. fd 3 keeps the real stdout.
+exec 3>&1 1>&2
 mkdir -p "$CACHE_ROOT"
 exec 9>"$CACHE_ROOT/.lock"
 flock 9
 if [ -f "$OUT/ok" ]; then # built by a concurrent run while we waited
-	echo "$OUT"
+	echo "$OUT" >&3
 	exit 0
 fi
 
@@ -152,4 +155,4 @@ mkdir -p "$OUT"
 mv "$WORK"/vmlinuz "$WORK"/initrd.img "$WORK"/root.img "$WORK"/id_ed25519 "$WORK"/id_ed25519.pub "$WORK"/ssh_host_ed25519_key.pub "$OUT/"
 date -u +%FT%TZ >"$OUT/ok"
 log "image ready in $OUT after $(($(date +%s) - start)) s"
-echo "$OUT"
+echo "$OUT" >&3

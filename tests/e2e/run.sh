@@ -35,6 +35,7 @@ if [ "${1:-}" != --inner ]; then
 	fi
 	T0=$(date +%s)
 	IMG=$("$HERE/build-image.sh")
+	[ -f "$IMG/ok" ] || die "build-image.sh gave '$IMG', not a finished image directory"
 	RUN=$(mktemp -d /tmp/basalt-e2e.XXXXXX)
 	NS=basalt-e2e-$$
 	export IMG RUN NS T0
