@@ -90,11 +90,25 @@ fi
 # ---- inner half: runs inside the namespace ----
 BIN=$RUN/bin
 export HEKETI_CLI_SERVER=http://127.0.0.1:8080
+# A generous connect timeout: with six emulated guests on two cores (two runs at once) sshd took more than 5 s
+# to send its banner.
 SSHOPTS=(-i "$IMG/id_ed25519" -o UserKnownHostsFile="$RUN/known_hosts" -o StrictHostKeyChecking=yes
-	-o ConnectTimeout=5 -o BatchMode=yes -o LogLevel=ERROR)
+	-o ConnectTimeout=30 -o ServerAliveInterval=15 -o BatchMode=yes -o LogLevel=ERROR)
 printf '10.0.0.1,10.0.0.2,10.0.0.3 %s\n' "$(cut -d' ' -f1,2 "$IMG/ssh_host_ed25519_key.pub")" >"$RUN/known_hosts"
 
-g() { local n=$1; shift; ssh "${SSHOPTS[@]}" "root@10.0.0.$n" "$@"; }
+# g N CMD...: runs CMD on guest N. ssh's own failures (exit 255: no connection, banner timeout) are retried
+# twice; the command's exit status is returned as it is.
+g() {
+	local n=$1 try rc
+	shift
+	for try in 1 2 3; do
+		rc=0
+		ssh "${SSHOPTS[@]}" "root@10.0.0.$n" "$@" || rc=$?
+		[ "$rc" = 255 ] || return "$rc"
+		[ "$try" = 3 ] || { log "ssh to node$n failed (exit 255), retrying"; sleep 5; }
+	done
+	return 255
+}
 cli() { "$BIN/basalt-cli" "$@"; }
 
 # step NAME: times what follows until the next step/finish, and sums the executor's own command times
@@ -136,7 +150,8 @@ for n in "${NODES[@]}"; do
 done
 deadline=$(($(date +%s) + BOOT_TIMEOUT))
 for n in "${NODES[@]}"; do
-	until g "$n" systemctl is-active -q glusterd 2>/dev/null; do
+	# (plain ssh, no retries: this loop is the retry)
+	until ssh "${SSHOPTS[@]}" "root@10.0.0.$n" systemctl is-active -q glusterd 2>/dev/null; do
 		kill -0 "$(cat "$RUN/node$n.pid")" 2>/dev/null || die "node$n: qemu exited"
 		[ "$(date +%s)" -lt "$deadline" ] || die "node$n: no ssh with glusterd running after ${BOOT_TIMEOUT} s"
 		sleep 3
