@@ -415,11 +415,11 @@ func realExecutorRSS(b *testing.B, c *client, cluster string) float64 {
 // routeBuckets reads the cumulative bucket counts of basalt's request
 // duration histogram for successful GETs of one route (its name in the
 // route table, e.g. "node info"), keyed by upper bound in seconds.
-func routeBuckets(b *testing.B, c *client, route string) map[float64]float64 {
-	b.Helper()
+func routeBuckets(tb testing.TB, c *client, route string) map[float64]float64 {
+	tb.Helper()
 	_, _, data, err := c.do("GET", "/metrics", "")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	prefix := `basalt_http_request_duration_seconds_bucket{code="200",method="GET",route="` + route + `",le="`
 	out := map[float64]float64{}
