@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/basalt-storage/basalt/apps/glusterfs"
 	"github.com/basalt-storage/basalt/db"
 	"github.com/basalt-storage/basalt/executors"
@@ -13,12 +11,10 @@ import (
 )
 
 // offlineEnv is what an offline subcommand (cleanup-operations,
-// state examine gluster, update-dbvol) works with: the server's
-// configuration, database, executor and application, built the way
-// `basalt` builds them but without the HTTP side.
+// state examine gluster, update-dbvol) works with: the server's database,
+// executor and application, built the way `basalt` builds them but without
+// the HTTP side.
 type offlineEnv struct {
-	cfg   config.Config
-	log   *logrus.Entry
 	store *db.BoltStore
 	exec  executors.Executor
 	app   *glusterfs.App
@@ -57,6 +53,6 @@ func openOffline(configFile string, debug, readOnly bool) (*offlineEnv, func(), 
 		return nil, nil, err
 	}
 	app := glusterfs.New(store, exec, glusterfs.Options{Log: log.WithField("component", "app"), Config: appConfig(cfg)})
-	env := &offlineEnv{cfg: cfg, log: log, store: store, exec: exec, app: app}
+	env := &offlineEnv{store: store, exec: exec, app: app}
 	return env, func() { closeExec(); closeStore() }, nil
 }

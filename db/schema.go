@@ -70,7 +70,7 @@ const (
 	MetaCreatedAt = "created_at"
 )
 
-// Bucket names of schema version 2 (unchanged since 1) (unexported: only this package touches
+// Bucket names, unchanged since schema version 1 (unexported: only this package touches
 // buckets).
 const (
 	bucketMeta         = "meta"

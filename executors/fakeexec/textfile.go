@@ -138,9 +138,8 @@ func (f *textFile) remove(l *fileLine) {
 	}
 }
 
-// deleteMatching removes every line containing pattern and reports whether
-// any was removed.
-func (f *textFile) deleteMatching(pattern string) bool {
+// deleteMatching removes every line containing pattern.
+func (f *textFile) deleteMatching(pattern string) {
 	f.own()
 	if isBrickToken(pattern) {
 		if f.index == nil {
@@ -157,16 +156,13 @@ func (f *textFile) deleteMatching(pattern string) bool {
 				f.remove(l)
 			}
 		}
-		return len(drop) > 0
+		return
 	}
-	any := false
 	for _, l := range append([]*fileLine(nil), f.lines...) {
 		if !l.gone && basicRegexMatch(pattern, l.text) {
 			f.remove(l)
-			any = true
 		}
 	}
-	return any
 }
 
 // compact drops removed lines that no backup view still shows. If views

@@ -370,6 +370,8 @@ func realExecutorRSS(b *testing.B, c *client, cluster string) float64 {
 		b.Fatal(err)
 	}
 	s := startServerWith(b, fmt.Sprintf(`"executor":"ssh","sshexec":{"keyfile":%q,"user":"root","insecure_ignore_host_key":true}`, keyFile), dbPath)
+	// Stop it as soon as it is measured (its Cleanup would wait for the end of
+	// the benchmark), so it does not share the cores with the deletes.
 	defer func() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		_ = s.cmd.Wait()
