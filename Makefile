@@ -26,7 +26,8 @@ demo: ## Run a demo server on :8080 (mock nodes, ./data database, no auth, demo 
 	$(GO) run -ldflags "$(LDFLAGS)" . demo
 
 .PHONY: test
-test: ## Run every test (unit, functional, real sshd and binary tests)
+test: ## Run every test (unit, functional, real sshd and binary tests); installs sshd and promtool if missing
+	scripts/test-deps.sh
 	$(GO) test -count=1 ./...
 
 .PHONY: test-e2e
@@ -35,6 +36,7 @@ test-e2e: ## Real end-to-end: basalt over SSH managing 3 GlusterFS+LVM QEMU gues
 
 .PHONY: test-race
 test-race: ## Run the tests with the race detector
+	scripts/test-deps.sh
 	$(GO) test -count=1 -race ./...
 
 .PHONY: check

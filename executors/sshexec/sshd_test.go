@@ -60,7 +60,7 @@ func (w safeWriter) Write(p []byte) (int, error) {
 func startSSHD(t *testing.T) *sshd {
 	t.Helper()
 	if _, err := os.Stat(sshdPath); err != nil {
-		t.Fatalf("%s not found (%v): these tests need a real OpenSSH server; .ci/run installs openssh-server (apt-get install -y openssh-server)", sshdPath, err)
+		t.Fatalf("%s not found (%v): these tests need a real OpenSSH server; make test installs openssh-server as root (scripts/test-deps.sh), or apt-get install -y openssh-server", sshdPath, err)
 	}
 	// sshd insists on its privilege separation directory.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
