@@ -85,6 +85,10 @@ type Fault struct {
 	// per-command timeout. A fault with only a Delay runs the real command
 	// afterwards.
 	Delay time.Duration
+	// Hold, when set, keeps the command waiting until the channel is closed
+	// (or the context ends), after any Delay. Tests use it to catch an
+	// operation in flight without depending on how fast the machine is.
+	Hold <-chan struct{}
 	// Unreachable makes the transport itself fail, as if the host were down.
 	Unreachable bool
 }
@@ -356,6 +360,14 @@ func (f *Fake) runOne(ctx context.Context, host, cmd string, timeout time.Durati
 				return executors.Result{}, false, err
 			}
 			return executors.Result{Command: cmd, ExitStatus: -1}, true, nil
+		}
+	}
+	if injected && ft.Hold != nil {
+		select {
+		case <-ctx.Done():
+			f.record(Record{Host: host, Command: cmd, ExitStatus: -1, Injected: true, Time: time.Now()})
+			return executors.Result{}, false, ctx.Err()
+		case <-ft.Hold:
 		}
 	}
 	var out output

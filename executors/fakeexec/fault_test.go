@@ -314,3 +314,37 @@ func TestSeedMakesIDsRepeatable(t *testing.T) {
 		t.Error("different seeds gave the same ids")
 	}
 }
+
+func TestFaultHold(t *testing.T) {
+	f := New(Options{})
+	f.AddNode("n1", "")
+	gate := make(chan struct{})
+	f.Inject(Fault{Match: "mkdir", Hold: gate})
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Run(context.Background(), "n1", []string{"mkdir -p /x"}, 0)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("held command returned before the gate opened: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	if dirExists(f, "n1", "/x") {
+		t.Fatal("held command already changed the model")
+	}
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatalf("released command: %v", err)
+	}
+	if !dirExists(f, "n1", "/x") {
+		t.Error("released command did not run")
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	f.Inject(Fault{Match: "touch", Hold: make(chan struct{})})
+	go cancel()
+	if _, err := f.Run(ctx, "n1", []string{"touch /y"}, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}

@@ -45,10 +45,6 @@ type env struct {
 
 type envOption func(*fakeexec.Options, *glusterfs.Config)
 
-func withLatency(d time.Duration) envOption {
-	return func(o *fakeexec.Options, _ *glusterfs.Config) { o.Latency = d }
-}
-
 func withAppConfig(f func(*glusterfs.Config)) envOption {
 	return func(_ *fakeexec.Options, c *glusterfs.Config) { f(c) }
 }

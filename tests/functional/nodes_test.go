@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/basalt-storage/basalt/executors/fakeexec"
 )
@@ -134,14 +133,23 @@ func TestNodeAddProbeFailureRollsBack(t *testing.T) {
 }
 
 func TestPendingPollsShowXPending(t *testing.T) {
-	e := newEnv(t, withLatency(150*time.Millisecond))
+	e := newEnv(t)
 	c := e.mustCreateCluster()
-	r := e.do("POST", "/nodes", nodeBody(c, 1, []string{"n1.example.com"}, []string{"10.0.0.1"}))
+	e.mustAddNode(c, "n1.example.com", "10.0.0.1", 1)
+	// Hold the second node's peer probe (the job's only node command) so
+	// the job is certainly in flight when it is polled, however slow or
+	// fast the machine is.
+	gate := make(chan struct{})
+	remove := e.fake.Inject(fakeexec.Fault{Match: "peer probe", Hold: gate})
+	defer remove()
+	r := e.do("POST", "/nodes", nodeBody(c, 2, []string{"n2.example.com"}, []string{"10.0.0.2"}))
 	if r.status != 202 || r.body != "" || r.header.Get("Content-Type") != "" {
+		close(gate)
 		t.Fatalf("expected bare 202, got %d %q content-type %q", r.status, r.body, r.header.Get("Content-Type"))
 	}
 	loc := r.header.Get("Location")
 	p := e.do("GET", loc, nil)
+	close(gate)
 	if p.status != 200 || p.header.Get("X-Pending") != "true" || p.body != "" {
 		t.Fatalf("expected pending 200 with X-Pending, got %d %q %q", p.status, p.header.Get("X-Pending"), p.body)
 	}

@@ -326,14 +326,16 @@ func TestVolumeCreateRetriesOnOtherBricks(t *testing.T) {
 func TestVolumeThrottle(t *testing.T) {
 	e := newEnv(t, withAppConfig(func(c *glusterfs.Config) { c.MaxInflightOperations = 1 }))
 	e.topology(3, "/dev/sdb")
-	remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Delay: 300 * time.Millisecond})
+	gate := make(chan struct{})
+	remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Hold: gate})
 	first := e.do("POST", "/volumes", `{"size":1}`)
 	second := e.do("POST", "/volumes", `{"size":1}`)
+	remove()
+	close(gate)
 	expect(t, "throttled", second, 429, "Server busy. Retry operation later.\n")
 	if second.header.Get("Retry-After") == "" {
 		t.Error("expected a Retry-After header on 429")
 	}
-	remove()
 	if r := e.wait(first); r.status != 303 {
 		t.Fatalf("first create: %d %q", r.status, r.body)
 	}
