@@ -31,10 +31,6 @@ import (
 
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/remotecommand"
@@ -55,7 +51,7 @@ type Transport struct {
 	log        *logrus.Entry
 	restConfig *rest.Config
 	restClient rest.Interface
-	pods       typedcorev1.PodInterface
+	pods       podClient
 	namespace  string
 	daemonSet  bool
 	podNames   bool
@@ -89,7 +85,7 @@ func New(cfg Config, log *logrus.Entry) (*Transport, error) {
 	if rc.QPS == 0 && rc.RateLimiter == nil {
 		rc.QPS, rc.Burst = 50, 100
 	}
-	cs, err := kubernetes.NewForConfig(rc)
+	core, err := newCoreClient(rc)
 	if err != nil {
 		return nil, fmt.Errorf("Unable to create a client set: %w", err)
 	}
@@ -100,8 +96,8 @@ func New(cfg Config, log *logrus.Entry) (*Transport, error) {
 	return &Transport{
 		log:        log.WithField("transport", "kubeexec"),
 		restConfig: rc,
-		restClient: cs.CoreV1().RESTClient(),
-		pods:       cs.CoreV1().Pods(ns),
+		restClient: core,
+		pods:       podClient{rest: core, namespace: ns},
 		namespace:  ns,
 		daemonSet:  cfg.GlusterDaemonSet,
 		podNames:   cfg.UsePodNames,
@@ -229,13 +225,13 @@ func (t *Transport) target(ctx context.Context, host string) (target, error) {
 	var pod *corev1.Pod
 	switch {
 	case t.podNames:
-		p, err := t.pods.Get(ctx, host, metav1.GetOptions{})
+		p, err := t.pods.get(ctx, host)
 		if err != nil {
 			return target{}, fmt.Errorf("Unable to get pod spec for %v: %w", host, err)
 		}
 		pod = p
 	case t.daemonSet:
-		list, err := t.pods.List(ctx, metav1.ListOptions{LabelSelector: NodeLabel})
+		list, err := t.pods.list(ctx, NodeLabel)
 		if err != nil {
 			return target{}, fmt.Errorf("Failed to get list of pods: %w", err)
 		}
@@ -249,7 +245,7 @@ func (t *Transport) target(ctx context.Context, host string) (target, error) {
 			return target{}, fmt.Errorf("Unable to find a GlusterFS pod on host %v with a label key %v", host, NodeLabel)
 		}
 	default:
-		list, err := t.pods.List(ctx, metav1.ListOptions{LabelSelector: NodeLabel + "=" + host})
+		list, err := t.pods.list(ctx, NodeLabel+"="+host)
 		if err != nil {
 			return target{}, fmt.Errorf("Failed to get list of pods: %w", err)
 		}
@@ -317,7 +313,7 @@ func (t *Transport) exec(ctx context.Context, host string, tg target, cmd string
 			Command:   argv,
 			Stdout:    true,
 			Stderr:    true,
-		}, scheme.ParameterCodec)
+		}, coreParamsCodec)
 	ex, err := t.executor(req.URL())
 	if err != nil {
 		return res, false, fmt.Errorf("Unable to setup a session with %v: %w", tg.pod, err)
