@@ -27,9 +27,13 @@ type cacheEntry struct {
 	body []byte
 }
 
-// responseCache maps a request path to its last large answer.
+// responseCache maps a request path to its last large answer. It holds
+// answers of the newest revision it has seen only: an older one can never be
+// served again, so keeping it would only hold memory (a node answer is 3 MB
+// at 10,000 volumes).
 type responseCache struct {
 	mu      sync.Mutex
+	rev     uint64
 	entries map[string]cacheEntry
 }
 
@@ -46,8 +50,12 @@ func (c *responseCache) get(path string, rev uint64) ([]byte, bool) {
 func (c *responseCache) put(path string, rev uint64, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= cacheMaxEntries {
+	switch {
+	case rev < c.rev:
+		return // computed at a revision already superseded
+	case rev > c.rev || c.entries == nil || len(c.entries) >= cacheMaxEntries:
 		c.entries = map[string]cacheEntry{}
+		c.rev = rev
 	}
 	c.entries[path] = cacheEntry{rev: rev, body: body}
 }
@@ -81,7 +89,9 @@ func (s *Server) cachedRoute(path, name string, h handlerFunc) Route {
 		if buf.Len() >= cacheMinBody {
 			// The answer reflects a state at least as new as rev; a request
 			// can only see rev again if nothing was written since.
-			s.cache.put(r.URL.Path, rev, buf.Bytes())
+			// An exact-size copy: the encoder's buffer has up to twice the
+			// capacity it needs.
+			s.cache.put(r.URL.Path, rev, bytes.Clone(buf.Bytes()))
 		}
 		writeJSONBytes(w, buf.Bytes())
 	})

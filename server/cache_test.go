@@ -1,0 +1,36 @@
+package server
+
+import "testing"
+
+func TestResponseCacheKeepsOnlyTheNewestRevision(t *testing.T) {
+	var c responseCache
+	c.put("/nodes/a", 1, []byte("a1"))
+	c.put("/nodes/b", 1, []byte("b1"))
+	if body, ok := c.get("/nodes/a", 1); !ok || string(body) != "a1" {
+		t.Fatalf("get a at 1 = %q %v", body, ok)
+	}
+	if _, ok := c.get("/nodes/a", 2); ok {
+		t.Fatal("an answer of revision 1 served at revision 2")
+	}
+	c.put("/nodes/b", 2, []byte("b2"))
+	if len(c.entries) != 1 {
+		t.Fatalf("revision-1 answers kept after a revision-2 put: %d entries", len(c.entries))
+	}
+	c.put("/nodes/a", 1, []byte("late a1")) // a slow request finishing late
+	if _, ok := c.get("/nodes/a", 1); ok || len(c.entries) != 1 {
+		t.Fatalf("a superseded answer was stored: %d entries", len(c.entries))
+	}
+	if body, ok := c.get("/nodes/b", 2); !ok || string(body) != "b2" {
+		t.Fatalf("get b at 2 = %q %v", body, ok)
+	}
+}
+
+func TestResponseCacheBounded(t *testing.T) {
+	var c responseCache
+	for i := 0; i < cacheMaxEntries+10; i++ {
+		c.put("/p/"+string(rune('a'+i%26))+string(rune('a'+i/26)), 7, []byte("x"))
+	}
+	if len(c.entries) > cacheMaxEntries {
+		t.Fatalf("%d entries, limit %d", len(c.entries), cacheMaxEntries)
+	}
+}
