@@ -89,6 +89,12 @@ type Fault struct {
 	// (or the context ends), after any Delay. Tests use it to catch an
 	// operation in flight without depending on how fast the machine is.
 	Hold <-chan struct{}
+	// Reached, when set, is sent a value each time the fault fires, before
+	// any Delay or Hold, so a test can wait until an operation has
+	// certainly got to the command. The send waits for a receiver or the
+	// end of the context; give the channel a buffer if not every firing is
+	// received.
+	Reached chan<- struct{}
 	// Unreachable makes the transport itself fail, as if the host were down.
 	Unreachable bool
 }
@@ -347,6 +353,12 @@ func (f *Fake) runOne(ctx context.Context, host, cmd string, timeout time.Durati
 	if n == nil {
 		f.record(Record{Host: host, Command: cmd, ExitStatus: -1, Time: time.Now()})
 		return executors.Result{}, false, fmt.Errorf("%w: %s", ErrUnreachable, host)
+	}
+	if injected && ft.Reached != nil {
+		select {
+		case ft.Reached <- struct{}{}:
+		case <-ctx.Done():
+		}
 	}
 	delay := f.opts.Latency
 	if injected {

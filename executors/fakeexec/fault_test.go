@@ -348,3 +348,39 @@ func TestFaultHold(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+func TestFaultReached(t *testing.T) {
+	f := New(Options{})
+	f.AddNode("n1", "")
+	gate := make(chan struct{})
+	reached := make(chan struct{})
+	f.Inject(Fault{Match: "mkdir", Hold: gate, Reached: reached})
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Run(context.Background(), "n1", []string{"true", "mkdir -p /x"}, 0)
+		done <- err
+	}()
+	select {
+	case <-reached:
+	case err := <-done:
+		t.Fatalf("command returned without signalling Reached: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Reached not signalled within 10s")
+	}
+	// Reached comes before the Hold: the command is still waiting.
+	if dirExists(f, "n1", "/x") {
+		t.Fatal("command ran before its Hold was released")
+	}
+	close(gate)
+	if err := <-done; err != nil || !dirExists(f, "n1", "/x") {
+		t.Fatalf("released command: err %v, ran %v", err, dirExists(f, "n1", "/x"))
+	}
+
+	// Nobody receiving: the end of the context ends the wait.
+	ctx, cancel := context.WithCancel(context.Background())
+	f.Inject(Fault{Match: "touch", Delay: time.Hour, Reached: make(chan struct{})})
+	go cancel()
+	if _, err := f.Run(ctx, "n1", []string{"touch /y"}, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}

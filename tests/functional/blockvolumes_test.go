@@ -529,11 +529,17 @@ func TestBlockVolumeCrashRecovery(t *testing.T) {
 		e := newEnv(t, withFakeBlockOptions)
 		e.topology(3, "/dev/sdb")
 		hv := e.mustCreateVolume(hostingBody)
-		remove := e.fake.Inject(fakeexec.Fault{Match: "^gluster-block create", Delay: time.Hour})
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: "^gluster-block create", Delay: time.Hour, Reached: reached})
 		if r := e.do("POST", "/blockvolumes", `{"size":2}`); r.status != 202 {
 			t.Fatalf("create: %d %q", r.status, r.body)
 		}
-		waitFor(t, "gluster-block create started", func() bool { return opStepStarted(t, e, "gluster-block-create") })
+		// Crash only once the job is stuck in the command: earlier, it would
+		// run it for real once the fault is removed.
+		waitReached(t, "gluster-block create", reached)
+		if !opStepStarted(t, e, "gluster-block-create") {
+			t.Fatal("expected the gluster-block-create step recorded before the command ran")
+		}
 		e.crash()
 		remove()
 		e.start()
@@ -551,11 +557,15 @@ func TestBlockVolumeCrashRecovery(t *testing.T) {
 		e := newEnv(t, withFakeBlockOptions, withAutoCreate(5))
 		_, nodes := e.topology(3, "/dev/sdb")
 		before := e.freeSpace(nodes)
-		remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Delay: time.Hour})
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Delay: time.Hour, Reached: reached})
 		if r := e.do("POST", "/blockvolumes", `{"size":1}`); r.status != 202 {
 			t.Fatalf("create: %d %q", r.status, r.body)
 		}
-		waitFor(t, "gluster volume on the nodes", func() bool { return len(e.fake.Volumes()) == 1 })
+		waitReached(t, "volume start", reached)
+		if n := len(e.fake.Volumes()); n != 1 {
+			t.Fatalf("expected the hosting gluster volume on the nodes before volume start, found %d", n)
+		}
 		e.crash()
 		remove()
 		e.start()
@@ -573,11 +583,15 @@ func TestBlockVolumeCrashRecovery(t *testing.T) {
 		e.topology(3, "/dev/sdb")
 		hv := e.mustCreateVolume(hostingBody)
 		bv := e.mustCreateBlockVolume(`{"size":2}`)
-		remove := e.fake.Inject(fakeexec.Fault{Match: "^gluster-block delete", Delay: time.Hour})
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: "^gluster-block delete", Delay: time.Hour, Reached: reached})
 		if r := e.do("DELETE", "/blockvolumes/"+bv.ID, nil); r.status != 202 {
 			t.Fatalf("delete: %d", r.status)
 		}
-		waitFor(t, "gluster-block delete started", func() bool { return opStepStarted(t, e, "gluster-block-delete") })
+		waitReached(t, "gluster-block delete", reached)
+		if !opStepStarted(t, e, "gluster-block-delete") {
+			t.Fatal("expected the gluster-block-delete step recorded before the command ran")
+		}
 		e.crash()
 		remove()
 		e.start()
@@ -599,11 +613,15 @@ func TestBlockVolumeCrashRecovery(t *testing.T) {
 			e.topology(3, "/dev/sdb")
 			hv := e.mustCreateVolume(hostingBody)
 			bv := e.mustCreateBlockVolume(`{"size":1}`)
-			remove := e.fake.Inject(fakeexec.Fault{Match: "^gluster-block modify", Delay: time.Hour})
+			reached := make(chan struct{}, 1)
+			remove := e.fake.Inject(fakeexec.Fault{Match: "^gluster-block modify", Delay: time.Hour, Reached: reached})
 			if r := e.do("POST", "/blockvolumes/"+bv.ID+"/expand", `{"new_size":3}`); r.status != 202 {
 				t.Fatalf("expand: %d %q", r.status, r.body)
 			}
-			waitFor(t, "gluster-block modify started", func() bool { return opStepStarted(t, e, "gluster-block-modify") })
+			waitReached(t, "gluster-block modify", reached)
+			if !opStepStarted(t, e, "gluster-block-modify") {
+				t.Fatal("expected the gluster-block-modify step recorded before the command ran")
+			}
 			e.crash()
 			remove()
 			if ran {

@@ -370,12 +370,19 @@ func TestCrashRecovery(t *testing.T) {
 		e := newEnv(t)
 		_, nodes := e.topology(3, "/dev/sdb")
 		before := e.freeSpace(nodes)
-		remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Delay: time.Hour})
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Delay: time.Hour, Reached: reached})
 		r := e.do("POST", "/volumes", body)
 		if r.status != 202 {
 			t.Fatalf("create: %d %q", r.status, r.body)
 		}
-		waitFor(t, "gluster volume on the nodes", func() bool { _, ok := e.fake.Volume("crashme"); return ok })
+		// Crash only once the job is stuck in volume start: earlier, it
+		// would go on running node commands beside the recovery (and run
+		// volume start itself once the fault is removed).
+		waitReached(t, "volume start", reached)
+		if _, ok := e.fake.Volume("crashme"); !ok {
+			t.Fatal("expected the gluster volume on the nodes before volume start")
+		}
 		e.crash()
 		remove()
 		e.start()
@@ -393,14 +400,15 @@ func TestCrashRecovery(t *testing.T) {
 		_, nodes := e.topology(3, "/dev/sdb")
 		before := e.freeSpace(nodes)
 		v := e.mustCreateVolume(body)
-		remove := e.fake.Inject(fakeexec.Fault{Match: "volume delete", Delay: time.Hour})
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: "volume delete", Delay: time.Hour, Reached: reached})
 		if r := e.do("DELETE", "/volumes/"+v.ID, nil); r.status != 202 {
 			t.Fatalf("delete: %d", r.status)
 		}
-		waitFor(t, "volume stop", func() bool {
-			gv, _ := e.fake.Volume("crashme")
-			return !gv.Started
-		})
+		waitReached(t, "volume delete", reached)
+		if gv, _ := e.fake.Volume("crashme"); gv.Started {
+			t.Fatal("expected the volume stopped before volume delete")
+		}
 		e.crash()
 		remove()
 		e.start()
@@ -413,11 +421,15 @@ func TestCrashRecovery(t *testing.T) {
 		e := newEnv(t)
 		e.topology(3, "/dev/sdb")
 		v := e.mustCreateVolume(body)
-		remove := e.fake.Inject(fakeexec.Fault{Match: "add-brick", Delay: time.Hour})
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: "add-brick", Delay: time.Hour, Reached: reached})
 		if r := e.do("POST", "/volumes/"+v.ID+"/expand", `{"expand_size":1}`); r.status != 202 {
 			t.Fatalf("expand: %d", r.status)
 		}
-		waitFor(t, "new bricks", func() bool { return countThinLVs(e) == 6 })
+		waitReached(t, "add-brick", reached)
+		if n := countThinLVs(e); n != 6 {
+			t.Fatalf("expected the new bricks made before add-brick, found %d thin LVs", n)
+		}
 		e.crash()
 		remove()
 		e.start()
@@ -431,11 +443,15 @@ func TestCrashRecovery(t *testing.T) {
 		e := newEnv(t)
 		e.topology(3, "/dev/sdb")
 		v := e.mustCreateVolume(body)
-		remove := e.fake.Inject(fakeexec.Fault{Match: "rebalance", Delay: time.Hour})
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: "rebalance", Delay: time.Hour, Reached: reached})
 		if r := e.do("POST", "/volumes/"+v.ID+"/expand", `{"expand_size":1}`); r.status != 202 {
 			t.Fatalf("expand: %d", r.status)
 		}
-		waitFor(t, "add-brick", func() bool { gv, _ := e.fake.Volume("crashme"); return len(gv.Bricks) == 6 })
+		waitReached(t, "rebalance", reached)
+		if gv, _ := e.fake.Volume("crashme"); len(gv.Bricks) != 6 {
+			t.Fatalf("expected add-brick done before rebalance, volume has %d bricks", len(gv.Bricks))
+		}
 		e.crash()
 		remove()
 		e.start()
@@ -457,6 +473,17 @@ func countThinLVs(e *env) int {
 		}
 	}
 	return n
+}
+
+// waitReached waits until a fault's Reached channel signals that a job got
+// to the faulted command.
+func waitReached(t *testing.T, what string, reached <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-reached:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s to be reached", what)
+	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
