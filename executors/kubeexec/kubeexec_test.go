@@ -371,14 +371,24 @@ func TestClientSideTimeout(t *testing.T) {
 		waitFor(t, "the abandoned command to be killed", func() bool { return f.runningCommands() == 0 })
 
 		// A deadline of the caller's context is a timeout too; a cancellation is not.
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		if _, err := tr.Run(ctx, "node1", []string{"sleep 30"}, time.Minute); !errors.As(err, &ce) || !ce.TimedOut {
+		// Both end the context once the command runs: a fixed delay could
+		// pass while a slow machine still looks the pod up, which is no
+		// command and so no CommandError.
+		dctx := newExpiringContext()
+		errc := make(chan error, 1)
+		go func() { _, err := tr.Run(dctx, "node1", []string{"sleep 30"}, time.Minute); errc <- err }()
+		waitFor(t, "the command to run", func() bool { return f.runningCommands() == 1 })
+		dctx.expire()
+		if err := <-errc; !errors.As(err, &ce) || !ce.TimedOut {
 			t.Errorf("context deadline: error = %v, want a timed-out CommandError", err)
 		}
-		ctx, cancel = context.WithCancel(context.Background())
-		time.AfterFunc(300*time.Millisecond, cancel)
-		_, err = tr.Run(ctx, "node1", []string{"sleep 30"}, time.Minute)
+		waitFor(t, "the timed-out command to be killed", func() bool { return f.runningCommands() == 0 })
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() { _, err := tr.Run(ctx, "node1", []string{"sleep 30"}, time.Minute); errc <- err }()
+		waitFor(t, "the command to run", func() bool { return f.runningCommands() == 1 })
+		cancel()
+		err = <-errc
 		if !errors.Is(err, context.Canceled) || errors.As(err, &ce) {
 			t.Errorf("cancelled context: error = %v, want one wrapping context.Canceled", err)
 		}
@@ -545,6 +555,32 @@ func TestWrongTokenIsAnError(t *testing.T) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// expiringContext is a context whose deadline passes when the test says so:
+// after expire it is done with context.DeadlineExceeded, like a context
+// whose deadline has passed.
+type expiringContext struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiringContext() *expiringContext {
+	return &expiringContext{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
+
+func (c *expiringContext) Done() <-chan struct{} { return c.done }
+
+func (c *expiringContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
