@@ -10,6 +10,7 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -60,6 +61,7 @@ type Client struct {
 
 	retryCount         int
 	retryMin, retryMax time.Duration
+	retrySleep         func(context.Context, time.Duration) error // sleep; tests watch the waits
 	pollDelay          time.Duration
 
 	sem chan struct{} // bounds concurrent requests
@@ -177,6 +179,7 @@ func newClient(server string, opts []Option) (*Client, error) {
 		retryCount: o.retryCount,
 		retryMin:   o.retryMin,
 		retryMax:   o.retryMax,
+		retrySleep: sleep,
 		pollDelay:  o.pollDelay,
 		sem:        make(chan struct{}, o.concurrency),
 	}, nil

@@ -222,14 +222,14 @@ func TestRetry429(t *testing.T) {
 		retry      Option
 		wantErr    string
 		wantCalls  int
-		minWait    time.Duration
-		maxWait    time.Duration
+		minDelay   time.Duration // bounds of each wait before a retry
+		maxDelay   time.Duration // (exclusive)
 	}{
-		{"retry-after honoured", 1, "1", "Server busy. Retry operation later.\n", WithRetry(3, time.Millisecond, 2*time.Millisecond), "", 2, time.Second, 1900 * time.Millisecond},
-		{"random delay", 2, "", "Server busy. Retry operation later.\n", WithRetry(3, 50*time.Millisecond, 60*time.Millisecond), "", 3, 100 * time.Millisecond, 900 * time.Millisecond},
-		{"exhausted", 100, "", "Server busy. Retry operation later.\n", WithRetry(3, time.Millisecond, 2*time.Millisecond), "Server busy. Retry operation later.", 4, 0, time.Second},
-		{"exhausted, empty body", 100, "", "", WithRetry(1, time.Millisecond, 2*time.Millisecond), "Server busy. Retry operation later.", 2, 0, time.Second},
-		{"retry disabled", 100, "", "busy\n", WithRetry(0, time.Millisecond, 2*time.Millisecond), "busy", 1, 0, time.Second},
+		{"retry-after honoured", 1, "1", "Server busy. Retry operation later.\n", WithRetry(3, time.Millisecond, 2*time.Millisecond), "", 2, time.Second, time.Second + time.Millisecond},
+		{"random delay", 2, "", "Server busy. Retry operation later.\n", WithRetry(3, 50*time.Millisecond, 60*time.Millisecond), "", 3, 50 * time.Millisecond, 60 * time.Millisecond},
+		{"exhausted", 100, "", "Server busy. Retry operation later.\n", WithRetry(3, time.Millisecond, 2*time.Millisecond), "Server busy. Retry operation later.", 4, time.Millisecond, 2 * time.Millisecond},
+		{"exhausted, empty body", 100, "", "", WithRetry(1, time.Millisecond, 2*time.Millisecond), "Server busy. Retry operation later.", 2, time.Millisecond, 2 * time.Millisecond},
+		{"retry disabled", 100, "", "busy\n", WithRetry(0, time.Millisecond, 2*time.Millisecond), "busy", 1, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,6 +247,13 @@ func TestRetry429(t *testing.T) {
 			}))
 			defer srv.Close()
 			c := newTestClient(t, srv.URL, tc.retry)
+			// The waits are recorded, not timed: a wall-clock upper bound
+			// fails on a slow machine.
+			var waits []time.Duration
+			c.retrySleep = func(ctx context.Context, d time.Duration) error {
+				waits = append(waits, d)
+				return sleep(ctx, d)
+			}
 			start := time.Now()
 			_, err := c.ClusterList(t.Context())
 			elapsed := time.Since(start)
@@ -261,8 +268,18 @@ func TestRetry429(t *testing.T) {
 			if got := int(calls.Load()); got != tc.wantCalls {
 				t.Fatalf("expected %d requests, got %d", tc.wantCalls, got)
 			}
-			if elapsed < tc.minWait || elapsed > tc.maxWait {
-				t.Fatalf("expected the call to take between %v and %v, took %v", tc.minWait, tc.maxWait, elapsed)
+			if len(waits) != tc.wantCalls-1 {
+				t.Fatalf("expected a wait before each of the %d retries, got waits %v", tc.wantCalls-1, waits)
+			}
+			var total time.Duration
+			for i, d := range waits {
+				if d < tc.minDelay || d >= tc.maxDelay {
+					t.Errorf("wait %d: expected in [%v, %v), got %v", i, tc.minDelay, tc.maxDelay, d)
+				}
+				total += d
+			}
+			if elapsed < total {
+				t.Fatalf("expected the call to take at least its waits (%v), took %v", total, elapsed)
 			}
 		})
 	}
@@ -430,21 +447,55 @@ func TestAsync(t *testing.T) {
 }
 
 // TestPollCancel checks that cancelling the context stops polling promptly.
+// The deadline passes once the server has answered three polls, not after a
+// fixed time that a slow machine could spend before the third poll.
 func TestPollCancel(t *testing.T) {
 	js := newJobServer(t, 1<<30, nil)
+	ctx := newExpiringContext(t.Context())
+	var expired atomic.Int64 // UnixNano when the deadline passed
+	inner := js.Config.Handler
+	js.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(w, r)
+		if strings.HasPrefix(r.URL.Path, "/queue/") && js.polls.Load() == 3 {
+			expired.Store(time.Now().UnixNano())
+			ctx.expire()
+		}
+	})
 	c := newTestClient(t, js.URL)
-	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
-	defer cancel()
-	start := time.Now()
 	err := c.NodeDelete(ctx, "n1")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("expected context.DeadlineExceeded, got %v", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(time.Unix(0, expired.Load())); d > 2*time.Second {
 		t.Fatalf("expected the call to end soon after the deadline, took %v", d)
 	}
-	if n := js.polls.Load(); n < 3 {
-		t.Fatalf("expected several polls before the deadline, got %d", n)
+	if n := js.polls.Load(); n < 3 || n > 4 {
+		t.Fatalf("expected three polls before the deadline and at most one more, got %d", n)
+	}
+}
+
+// expiringContext is a context whose deadline passes when the test says so:
+// after expire it is done with context.DeadlineExceeded.
+type expiringContext struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiringContext(parent context.Context) *expiringContext {
+	return &expiringContext{Context: parent, done: make(chan struct{})}
+}
+
+func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
+
+func (c *expiringContext) Done() <-chan struct{} { return c.done }
+
+func (c *expiringContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
 
@@ -655,6 +706,11 @@ func TestRedirectToOtherHost(t *testing.T) {
 // TestConcurrencyLimit checks that WithConcurrency bounds requests in flight.
 func TestConcurrencyLimit(t *testing.T) {
 	var inFlight, peak atomic.Int32
+	// The first requests wait until two are in flight at once, so that
+	// "more than 1" does not depend on how the machine schedules them; a
+	// client that sends one at a time fails after 10s.
+	overlap := make(chan struct{})
+	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
@@ -663,6 +719,13 @@ func TestConcurrencyLimit(t *testing.T) {
 			if n <= p || peak.CompareAndSwap(p, n) {
 				break
 			}
+		}
+		if n >= 2 {
+			once.Do(func() { close(overlap) })
+		}
+		select {
+		case <-overlap:
+		case <-time.After(10 * time.Second):
 		}
 		time.Sleep(2 * time.Millisecond)
 		fmt.Fprintln(w, `{"clusters":[]}`)

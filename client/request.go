@@ -269,7 +269,7 @@ func (c *Client) doRaw(ctx context.Context, method, path string, body []byte, si
 			}
 			return nil, e
 		}
-		if err := sleep(ctx, c.retryDelay(r.header.Get("Retry-After"))); err != nil {
+		if err := c.retrySleep(ctx, c.retryDelay(r.header.Get("Retry-After"))); err != nil {
 			return nil, err
 		}
 	}
