@@ -422,11 +422,20 @@ func TestClose(t *testing.T) {
 	tr := newTransport(t, s.config(), nil)
 	mustRun(t, tr, "true")
 	done := make(chan error, 1)
+	started := filepath.Join(t.TempDir(), "started")
 	go func() {
-		_, err := tr.Run(context.Background(), "127.0.0.1", []string{"sleep 20"}, time.Minute)
+		_, err := tr.Run(context.Background(), "127.0.0.1", []string{"touch " + started + "; sleep 20"}, time.Minute)
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// Close once the command certainly runs, however slow the machine.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command did not start within 10 s")
+		}
+	}
 	tr.Close()
 	select {
 	case err := <-done:

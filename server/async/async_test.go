@@ -679,14 +679,17 @@ func TestShutdownFailsQueuedJobs(t *testing.T) {
 func TestJobContextIsNotTheRequest(t *testing.T) {
 	m, _ := newTestManager(t, Options{})
 	errc := make(chan error, 1)
+	answered := make(chan struct{})
 	srv := testServer(t, m, func() Func {
 		return func(ctx context.Context) (Result, error) {
-			time.Sleep(50 * time.Millisecond) // the request has long been answered
+			<-answered // the client has read the answer to the request
 			errc <- ctx.Err()
 			return Result{}, nil
 		}
 	})
-	if got := do(t, "POST", srv.URL+"/submit"); got.status != http.StatusAccepted {
+	got := do(t, "POST", srv.URL+"/submit")
+	close(answered)
+	if got.status != http.StatusAccepted {
 		t.Fatalf("submit: expected 202, got %v", got)
 	}
 	if err := <-errc; err != nil {
