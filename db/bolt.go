@@ -44,12 +44,10 @@ type BoltStore struct {
 	bdb      *bolt.DB
 	path     string
 	readOnly bool
+	group    groupCommit
 }
 
 var _ Store = (*BoltStore)(nil)
-
-// batchDelay is the longest a Batch call waits to share a commit.
-const batchDelay = 1 * time.Millisecond
 
 // allocStep is how far ahead of its data bbolt grows the file once it is
 // past its initial power-of-two sizes.
@@ -102,16 +100,12 @@ func open(path string, opts Options, steps []Migration) (*BoltStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	// Batch waits at most this long for company before committing: long
-	// enough to coalesce concurrent requests into one fsync, short enough
-	// not to add visible latency (bbolt's default is 10 ms).
-	bdb.MaxBatchDelay = batchDelay
 	// Past 16 MiB bbolt grows the file 16 MiB ahead of its data; a
 	// 10,000-volume database is about 25 MB, so a smaller step keeps the
 	// file close to its contents at the cost of a few more truncate+fsync
 	// calls as it grows.
 	bdb.AllocSize = allocStep
-	s := &BoltStore{bdb: bdb, path: path, readOnly: opts.ReadOnly}
+	s := &BoltStore{bdb: bdb, path: path, readOnly: opts.ReadOnly, group: groupCommit{db: bdb}}
 	if err := s.init(codeVersion, steps); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -238,7 +232,7 @@ func (s *BoltStore) Update(fn func(Writer) error) error {
 }
 
 // Batch is Update with group commit: concurrent Batch calls are coalesced
-// into one transaction and one fsync (bbolt's DB.Batch), which raises write
+// into one transaction and one fsync (groupcommit.go), which raises write
 // throughput when many requests write at once and fsync is slow. The price:
 // fn may run more than once (when another fn of the same batch fails, the
 // batch is rolled back and retried), so fn must do nothing but read and write
@@ -248,7 +242,7 @@ func (s *BoltStore) Batch(fn func(Writer) error) error {
 	if s.readOnly {
 		return s.Update(fn)
 	}
-	return s.bdb.Batch(func(tx *bolt.Tx) error {
+	return s.group.do(func(tx *bolt.Tx) error {
 		return fn(&writer{reader{tx: tx}})
 	})
 }

@@ -1173,3 +1173,73 @@ func TestRevisionGrowsWithCommits(t *testing.T) {
 		t.Fatalf("a commit must raise the revision: %d then %d", before, after)
 	}
 }
+
+// TestBatchManyWriters drives the group commit hard: every call must get
+// its own result exactly once, failures stay with their own caller, a panic
+// reaches only its own caller, and everything that succeeded is stored.
+func TestBatchManyWriters(t *testing.T) {
+	s := openTest(t)
+	update(t, s, topology)
+	const writers, each = 16, 40
+	var wg sync.WaitGroup
+	var failures, panics sync.Map
+	for g := 0; g < writers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				id := fmt.Sprintf("w%02di%02d", g, i)
+				func() {
+					defer func() {
+						if p := recover(); p != nil {
+							panics.Store(id, p)
+						}
+					}()
+					err := s.Batch(func(w Writer) error {
+						switch {
+						case i%13 == 5:
+							return w.PutVolume(volume(id, "c1", "alpha")) // name taken
+						case g == 3 && i == 7:
+							panic("boom " + id)
+						}
+						return w.PutVolume(volume(id, "c1", id))
+					})
+					if err != nil {
+						failures.Store(id, err)
+					}
+				}()
+			}
+		}()
+	}
+	wg.Wait()
+	wantFail := 0
+	for g := 0; g < writers; g++ {
+		for i := 0; i < each; i++ {
+			id := fmt.Sprintf("w%02di%02d", g, i)
+			err, failed := failures.Load(id)
+			p, panicked := panics.Load(id)
+			switch {
+			case i%13 == 5:
+				wantFail++
+				if !failed {
+					t.Errorf("%s: expected a name conflict, got none", id)
+				} else {
+					wantKind(t, id, err.(error), errs.Conflict, "already used")
+				}
+			case g == 3 && i == 7:
+				if !panicked || p != "boom "+id {
+					t.Errorf("%s: expected its own panic, got %v (failed %v)", id, p, err)
+				}
+			case failed || panicked:
+				t.Errorf("%s: unexpected error %v / panic %v", id, err, p)
+			}
+		}
+	}
+	_ = s.View(func(r Reader) error {
+		if got, want := len(must(r.ClusterVolumeIDs("c1"))), 2+writers*each-wantFail-1; got != want {
+			t.Errorf("volumes of c1: expected %d, got %d", want, got)
+		}
+		return nil
+	})
+	checkIndexes(t, s)
+}
