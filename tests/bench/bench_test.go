@@ -306,9 +306,21 @@ func createMany(b *testing.B, c *client, n, clients int) ([]string, time.Duratio
 	return ids, time.Since(start)
 }
 
-// latencies measures GET latency of paths, returning p50 and p99 of the
-// repeated reads, and the slowest first read of a path (the one that
-// computes an answer the revision cache then keeps).
+// spread returns n paths prefix+id for ids spread evenly over ids.
+func spread(prefix string, ids []string, n int) []string {
+	n = min(n, len(ids))
+	out := make([]string, n)
+	for i := range out {
+		out[i] = prefix + ids[i*len(ids)/n]
+	}
+	return out
+}
+
+// latencies measures GET latency of paths: it returns the slowest first
+// read of a path (cold: the one that computes an answer the revision cache
+// then keeps) and the p50 and p99 of rounds further reads of each path.
+// Callers take 1,000 samples, so the p99 is the tenth slowest read rather
+// than, with 100, the slowest but one.
 func latencies(b *testing.B, c *client, paths []string, rounds int) (p50, p99, cold time.Duration) {
 	b.Helper()
 	for _, p := range paths {
@@ -404,12 +416,12 @@ func realExecutorRSS(b *testing.B, c *client, cluster string) float64 {
 	b.Logf("server with the SSH executor: %s", s.memoryLine(b))
 	// The same latencies as on the first server: here the collector has
 	// no model of 30,000 simulated bricks to mark.
-	p50, p99, _ := latencies(b, rc, []string{"/nodes/" + cl.Nodes[0], "/nodes/" + cl.Nodes[1]}, 50)
+	p50, p99, _ := latencies(b, rc, []string{"/nodes/" + cl.Nodes[0], "/nodes/" + cl.Nodes[1]}, 500)
 	b.Logf("server with the SSH executor: GET /nodes/{id}: p50 %v p99 %v", p50, p99)
 	b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-node-ssh")
-	p50, p99, _ = latencies(b, rc, []string{"/clusters/" + cluster}, 100)
+	p50, p99, _ = latencies(b, rc, []string{"/clusters/" + cluster}, 1000)
 	b.Logf("server with the SSH executor: GET /clusters/{id}: p50 %v p99 %v", p50, p99)
-	p50, p99, _ = latencies(b, rc, []string{"/volumes/" + cl.Volumes[0], "/volumes/" + cl.Volumes[len(cl.Volumes)-1]}, 100)
+	p50, p99, _ = latencies(b, rc, spread("/volumes/", cl.Volumes, 10), 100)
 	b.Logf("server with the SSH executor: GET /volumes/{id}: p50 %v p99 %v", p50, p99)
 	return rss
 }
@@ -514,13 +526,13 @@ func BenchmarkScale10k(b *testing.B) {
 		b.ReportMetric(total.Seconds(), "s/10k-creates")
 		b.ReportMetric(first/last, "first/last-band")
 
-		p50, p99, cold := latencies(b, c, []string{"/volumes/" + all[len(all)/2], "/volumes/" + all[len(all)-1]}, 100)
+		p50, p99, cold := latencies(b, c, spread("/volumes/", all, 10), 100)
 		logf("GET /volumes/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
 		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-volume")
 		nodePaths := []string{"/nodes/" + nodes[0], "/nodes/" + nodes[1]}
 		_, _, cold = latencies(b, c, nodePaths, 0) // the first reads, outside the histogram window
 		before := routeBuckets(b, c, "node info")
-		p50, p99, _ = latencies(b, c, nodePaths, 50)
+		p50, p99, _ = latencies(b, c, nodePaths, 500)
 		// The client's view on two shared cores includes its own stalls;
 		// the server's histogram says how long the server took.
 		serverSide := serverP99(before, routeBuckets(b, c, "node info"))
@@ -528,7 +540,7 @@ func BenchmarkScale10k(b *testing.B) {
 		b.ReportMetric(float64(serverSide.Microseconds())/1000, "ms-p99-node-server")
 		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-node")
 		b.ReportMetric(float64(cold.Microseconds())/1000, "ms-first-node")
-		p50, p99, cold = latencies(b, c, []string{"/clusters/" + cluster}, 100)
+		p50, p99, cold = latencies(b, c, []string{"/clusters/" + cluster}, 1000)
 		logf("GET /clusters/{id}: p50 %v p99 %v (first read %v)", p50, p99, cold)
 		b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-cluster")
 
