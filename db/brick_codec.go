@@ -79,8 +79,13 @@ func encodeBrick(b *Brick) ([]byte, error) {
 // decodeBrick reads the schema 2 record of brick id.
 func decodeBrick(id string, data []byte) (*Brick, error) {
 	var s storedBrick
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, err
+	if !parseBrick(data, &s) {
+		// A separate variable, so that only this path allocates it.
+		var slow storedBrick
+		if err := json.Unmarshal(data, &slow); err != nil {
+			return nil, err
+		}
+		s = slow
 	}
 	return &Brick{
 		ID:                  id,

@@ -222,13 +222,13 @@ func deviceInfo(r db.Reader, d *db.Device) (*api.DeviceInfoResponse, error) {
 			Paths:   d.Paths,
 			PVUUID:  d.PVUUID,
 		},
-		State:  d.State,
-		Bricks: []api.BrickInfo{},
+		State: d.State,
 	}
 	brickIDs, err := r.DeviceBrickIDs(d.ID)
 	if err != nil {
 		return nil, err
 	}
+	info.Bricks = make([]api.BrickInfo, 0, len(brickIDs))
 	for _, bid := range brickIDs {
 		b, err := r.Brick(bid)
 		if err != nil {
