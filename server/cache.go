@@ -35,6 +35,17 @@ type responseCache struct {
 	mu      sync.Mutex
 	rev     uint64
 	entries map[string]cacheEntry
+	// sizes remembers each path's last answer size, across revisions, so
+	// the next encoding of it can size its buffer once instead of doubling
+	// its way up (and clearing every step) to megabytes.
+	sizes map[string]int
+}
+
+// sizeHint returns the size of path's last large answer, or 0.
+func (c *responseCache) sizeHint(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sizes[path]
 }
 
 func (c *responseCache) get(path string, rev uint64) ([]byte, bool) {
@@ -58,6 +69,10 @@ func (c *responseCache) put(path string, rev uint64, body []byte) {
 		c.rev = rev
 	}
 	c.entries[path] = cacheEntry{rev: rev, body: body}
+	if c.sizes == nil || len(c.sizes) >= cacheMaxEntries {
+		c.sizes = map[string]int{}
+	}
+	c.sizes[path] = len(body)
 }
 
 // cachedRoute is route for a GET whose answer depends only on the database.
@@ -82,6 +97,9 @@ func (s *Server) cachedRoute(path, name string, h handlerFunc) Route {
 			return
 		}
 		var buf bytes.Buffer
+		if hint := s.cache.sizeHint(r.URL.Path); hint > 0 {
+			buf.Grow(hint + hint/32)
+		}
 		if err := json.NewEncoder(&buf).Encode(rep.body); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -89,9 +107,13 @@ func (s *Server) cachedRoute(path, name string, h handlerFunc) Route {
 		if buf.Len() >= cacheMinBody {
 			// The answer reflects a state at least as new as rev; a request
 			// can only see rev again if nothing was written since.
-			// An exact-size copy: the encoder's buffer has up to twice the
-			// capacity it needs.
-			s.cache.put(r.URL.Path, rev, bytes.Clone(buf.Bytes()))
+			body := buf.Bytes()
+			if cap(body)-len(body) > len(body)/16 {
+				// Keep an exact-size copy, not a buffer with up to twice
+				// the capacity it needs (the first encoding of a path).
+				body = bytes.Clone(body)
+			}
+			s.cache.put(r.URL.Path, rev, body)
 		}
 		writeJSONBytes(w, buf.Bytes())
 	})

@@ -34,3 +34,18 @@ func TestResponseCacheBounded(t *testing.T) {
 		t.Fatalf("%d entries, limit %d", len(c.entries), cacheMaxEntries)
 	}
 }
+
+func TestResponseCacheSizeHintOutlivesRevisions(t *testing.T) {
+	var c responseCache
+	if got := c.sizeHint("/nodes/a"); got != 0 {
+		t.Fatalf("hint before any answer: %d", got)
+	}
+	c.put("/nodes/a", 1, make([]byte, 3000))
+	c.put("/nodes/b", 2, make([]byte, 10)) // retires revision 1's answers
+	if _, ok := c.get("/nodes/a", 1); ok {
+		t.Fatal("revision 1 answer still served")
+	}
+	if got := c.sizeHint("/nodes/a"); got != 3000 {
+		t.Fatalf("hint for /nodes/a after a newer revision: %d, want 3000", got)
+	}
+}
