@@ -311,10 +311,60 @@ func (a *App) recoverVolumeCreate(ctx context.Context, op *db.PendingOp) error {
 		return err
 	}
 	placed := &volumePlacement{clusterID: vol.ClusterID, bricks: bricks}
-	if err := a.rollbackBricks(ctx, op, placed, stepStarted(op, stepVolume), vol); err != nil {
+	destroy := stepStarted(op, stepVolume)
+	if destroy {
+		// The crash may have come before gluster made the volume, and a
+		// volume of the same name made since by someone else is not ours
+		// to delete: only one built on our bricks is.
+		if destroy, err = a.glusterVolumeOnBricks(ctx, vol.Name, bricks); err != nil {
+			return err
+		}
+	}
+	if err := a.rollbackBricks(ctx, op, placed, destroy, vol); err != nil {
 		return err
 	}
 	return a.forgetVolume(vol.ID, op.ID)
+}
+
+// glusterVolumeOnBricks reports whether a gluster volume called name exists
+// with at least one of bricks among its own. It asks the bricks' nodes in
+// turn until one answers.
+func (a *App) glusterVolumeOnBricks(ctx context.Context, name string, bricks []*db.Brick) (bool, error) {
+	if len(bricks) == 0 {
+		return false, nil
+	}
+	hosts, err := a.brickHosts(bricks)
+	if err != nil {
+		return false, err
+	}
+	ours := map[string]bool{}
+	for _, b := range bricks {
+		ours[hosts[b.NodeID].storage+":"+b.Path] = true
+	}
+	var last error
+	asked := map[string]bool{}
+	for _, b := range bricks {
+		h := hosts[b.NodeID].manage
+		if asked[h] {
+			continue
+		}
+		asked[h] = true
+		have, exists, err := a.exec.VolumeBricks(ctx, h, name)
+		if err != nil {
+			last = err
+			continue
+		}
+		for _, hb := range have {
+			if exists && ours[hb] {
+				return true, nil
+			}
+		}
+		if exists {
+			a.log.WithField("volume", name).Warn("a gluster volume of this name exists on other bricks: not ours, left alone")
+		}
+		return false, nil
+	}
+	return false, last
 }
 
 func (a *App) recoverVolumeDelete(ctx context.Context, op *db.PendingOp) error {
