@@ -57,19 +57,9 @@ func (a *App) VolumeDelete(ctx context.Context, id string) (Job, error) {
 		if err := w.PutPendingOp(op); err != nil {
 			return err
 		}
+		// The last run of this function is the one committed.
+		vol = v
 		return markVolume(w, v, bricks, op.ID)
-	})
-	if err != nil {
-		release()
-		return nil, err
-	}
-	vol = &db.Volume{}
-	err = a.store.View(func(r db.Reader) error {
-		v, err := r.Volume(id)
-		if err == nil {
-			vol = v
-		}
-		return err
 	})
 	if err != nil {
 		release()
