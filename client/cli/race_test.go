@@ -1,7 +1,0 @@
-//go:build race
-
-package cli
-
-// The race detector makes code several times slower: timing bounds are not
-// checked under it.
-func init() { raceEnabled = true }
