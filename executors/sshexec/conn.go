@@ -184,16 +184,18 @@ func (t *Transport) connect(ctx context.Context, h *hostConn) (c *ssh.Client, fr
 	if err != nil {
 		return nil, false, err
 	}
+	// Publish the client under t.mu, so that a Close either ran before
+	// (and this connection is closed here) or runs after and finds it.
 	t.mu.Lock()
-	closed := t.closed
-	t.mu.Unlock()
-	if closed {
+	if t.closed {
+		t.mu.Unlock()
 		_ = c.Close()
 		return nil, false, errors.New("ssh transport is closed")
 	}
 	h.mu.Lock()
 	h.client = c
 	h.mu.Unlock()
+	t.mu.Unlock()
 	h.log.WithField("duration", time.Since(start).Round(time.Millisecond).String()).Debug("ssh connected")
 	go func() {
 		err := c.Wait()
