@@ -16,15 +16,20 @@ import (
 // under the store revision they were computed at, so a repeated GET costs one
 // revision read until the next write; any commit changes the revision and
 // retires every entry at once. Small answers are not kept: they are cheaper
-// to recompute than to hold.
+// to recompute than to hold. The answers held are bounded in number and in
+// bytes; past the byte budget the least recently read go first, so the few
+// answers read over and over (the nodes a provisioner reads for every
+// volume) stay while a one-off walk over every device passes through.
 const (
 	cacheMinBody    = 8 << 10
 	cacheMaxEntries = 256
+	cacheMaxBytes   = 16 << 20
 )
 
 type cacheEntry struct {
 	rev  uint64
 	body []byte
+	used uint64 // tick of the last get or put
 }
 
 // responseCache maps a request path to its last large answer. It holds
@@ -35,6 +40,8 @@ type responseCache struct {
 	mu      sync.Mutex
 	rev     uint64
 	entries map[string]cacheEntry
+	bytes   int    // sum of the bodies held
+	tick    uint64 // advances on every get and put
 	// sizes remembers each path's last answer size, across revisions, so
 	// the next encoding of it can size its buffer once instead of doubling
 	// its way up (and clearing every step) to megabytes.
@@ -55,6 +62,9 @@ func (c *responseCache) get(path string, rev uint64) ([]byte, bool) {
 	if !ok || e.rev != rev {
 		return nil, false
 	}
+	c.tick++
+	e.used = c.tick
+	c.entries[path] = e
 	return e.body, true
 }
 
@@ -66,13 +76,38 @@ func (c *responseCache) put(path string, rev uint64, body []byte) {
 		return // computed at a revision already superseded
 	case rev > c.rev || c.entries == nil || len(c.entries) >= cacheMaxEntries:
 		c.entries = map[string]cacheEntry{}
+		c.bytes = 0
 		c.rev = rev
 	}
-	c.entries[path] = cacheEntry{rev: rev, body: body}
+	if old, ok := c.entries[path]; ok {
+		c.bytes -= len(old.body)
+		delete(c.entries, path)
+	}
+	if len(body) <= cacheMaxBytes {
+		for c.bytes+len(body) > cacheMaxBytes {
+			c.evictOldest()
+		}
+		c.tick++
+		c.entries[path] = cacheEntry{rev: rev, body: body, used: c.tick}
+		c.bytes += len(body)
+	}
 	if c.sizes == nil || len(c.sizes) >= cacheMaxEntries {
 		c.sizes = map[string]int{}
 	}
 	c.sizes[path] = len(body)
+}
+
+// evictOldest drops the least recently used entry.
+func (c *responseCache) evictOldest() {
+	var oldest string
+	first := true
+	for p, e := range c.entries {
+		if first || e.used < c.entries[oldest].used {
+			oldest, first = p, false
+		}
+	}
+	c.bytes -= len(c.entries[oldest].body)
+	delete(c.entries, oldest)
 }
 
 // cachedRoute is route for a GET whose answer depends only on the database.

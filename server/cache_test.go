@@ -49,3 +49,40 @@ func TestResponseCacheSizeHintOutlivesRevisions(t *testing.T) {
 		t.Fatalf("hint for /nodes/a after a newer revision: %d, want 3000", got)
 	}
 }
+
+func TestResponseCacheByteBudgetEvictsLeastRecentlyRead(t *testing.T) {
+	var c responseCache
+	quarter := make([]byte, cacheMaxBytes/4)
+	for _, p := range []string{"/nodes/a", "/nodes/b", "/nodes/c", "/nodes/d"} {
+		c.put(p, 1, quarter)
+	}
+	if c.bytes != cacheMaxBytes {
+		t.Fatalf("held %d bytes, want %d", c.bytes, cacheMaxBytes)
+	}
+	// /nodes/a is read again, so /nodes/b is now the least recently used.
+	if _, ok := c.get("/nodes/a", 1); !ok {
+		t.Fatal("/nodes/a missing")
+	}
+	c.put("/devices/x", 1, make([]byte, 10))
+	if _, ok := c.get("/nodes/b", 1); ok {
+		t.Error("/nodes/b, the least recently read, was kept over the budget")
+	}
+	for _, p := range []string{"/nodes/a", "/nodes/c", "/nodes/d", "/devices/x"} {
+		if _, ok := c.get(p, 1); !ok {
+			t.Errorf("%s evicted", p)
+		}
+	}
+	if c.bytes > cacheMaxBytes {
+		t.Fatalf("held %d bytes over the budget %d", c.bytes, cacheMaxBytes)
+	}
+	// Replacing an entry does not count it twice; an answer larger than
+	// the whole budget is not kept (but its size is remembered).
+	c.put("/nodes/a", 1, quarter)
+	if want := 3*len(quarter) + 10; c.bytes != want {
+		t.Errorf("held %d bytes after replacing /nodes/a, want %d", c.bytes, want)
+	}
+	c.put("/huge", 1, make([]byte, cacheMaxBytes+1))
+	if _, ok := c.get("/huge", 1); ok || c.sizeHint("/huge") != cacheMaxBytes+1 {
+		t.Error("an answer over the budget was kept, or its size forgotten")
+	}
+}
