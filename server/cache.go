@@ -131,26 +131,31 @@ func (s *Server) cachedRoute(path, name string, h handlerFunc) Route {
 			s.writeError(w, r, err)
 			return
 		}
-		var buf bytes.Buffer
+		var body []byte
 		if hint := s.cache.sizeHint(r.URL.Path); hint > 0 {
-			buf.Grow(hint + hint/32)
+			body = make([]byte, 0, hint+hint/32)
 		}
-		if err := json.NewEncoder(&buf).Encode(rep.body); err != nil {
-			s.writeError(w, r, err)
-			return
+		body, ok := appendInfoJSON(body, rep.body)
+		if !ok {
+			buf := bytes.NewBuffer(body)
+			if err := json.NewEncoder(buf).Encode(rep.body); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			body = buf.Bytes()
 		}
-		if buf.Len() >= cacheMinBody {
+		if len(body) >= cacheMinBody {
 			// The answer reflects a state at least as new as rev; a request
 			// can only see rev again if nothing was written since.
-			body := buf.Bytes()
-			if cap(body)-len(body) > len(body)/16 {
+			kept := body
+			if cap(kept)-len(kept) > len(kept)/16 {
 				// Keep an exact-size copy, not a buffer with up to twice
 				// the capacity it needs (the first encoding of a path).
-				body = bytes.Clone(body)
+				kept = bytes.Clone(kept)
 			}
-			s.cache.put(r.URL.Path, rev, body)
+			s.cache.put(r.URL.Path, rev, kept)
 		}
-		writeJSONBytes(w, buf.Bytes())
+		writeJSONBytes(w, body)
 	})
 	return rt
 }
