@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -1242,4 +1243,50 @@ func TestBatchManyWriters(t *testing.T) {
 		return nil
 	})
 	checkIndexes(t, s)
+}
+
+// TestBatchSurvivesAnAbnormalCommit: a commit that ends by a panic outside
+// the batched functions, or by runtime.Goexit in one of them, must not leave
+// later Batch calls waiting forever for a committer that is gone.
+func TestBatchSurvivesAnAbnormalCommit(t *testing.T) {
+	s := openTest(t)
+	update(t, s, topology)
+	finishes := func(what string) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() {
+			done <- s.Batch(func(w Writer) error { return w.PutVolume(volume("after"+what, "c1", "after"+what)) })
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Batch after %s: %v", what, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Batch after %s still waiting after 10 s", what)
+		}
+	}
+
+	// A panic in bbolt's commit (here from an OnCommit hook).
+	func() {
+		defer func() {
+			if p := recover(); p != "hook" {
+				t.Fatalf("expected the hook's panic in its caller, got %v", p)
+			}
+		}()
+		_ = s.group.do(func(tx *bolt.Tx) error {
+			tx.OnCommit(func() { panic("hook") })
+			return nil
+		})
+	}()
+	finishes("a panic in the commit")
+
+	// runtime.Goexit in a batched function ends the committing goroutine.
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		_ = s.Batch(func(Writer) error { runtime.Goexit(); return nil })
+	}()
+	<-exited
+	finishes("a Goexit")
 }

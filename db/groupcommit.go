@@ -1,7 +1,9 @@
 package db
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -30,12 +32,18 @@ type groupCommit struct {
 const maxBatch = 1000
 
 type batchCall struct {
-	fn   func(*bolt.Tx) error
-	done chan error // the call's result, or errLead
+	fn       func(*bolt.Tx) error
+	done     chan error // the call's result, or errLead
+	answered bool       // a result was sent (only the committer touches it)
 }
 
 // errLead tells a queued caller to commit the queue itself.
-var errLead = fmt.Errorf("db: lead the next group commit")
+var errLead = errors.New("db: lead the next group commit")
+
+// errAborted is the result of the calls of a shared commit that ended
+// abnormally: a panic outside the batched functions (in bbolt's own
+// commit) or a runtime.Goexit in one of them.
+var errAborted = errors.New("db: a shared commit was interrupted by a panic or exit in another call")
 
 // panicked carries a panic out of a batched function to its own caller.
 type panicked struct{ value any }
@@ -61,19 +69,42 @@ func (g *groupCommit) do(fn func(*bolt.Tx) error) error {
 	// This caller's own call is first in the queue.
 	g.mu.Lock()
 	n := min(len(g.queue), maxBatch)
-	batch := g.queue[:n:n]
+	batch := slices.Clone(g.queue[:n])
+	clear(g.queue[:n]) // the queue's array must not keep finished calls alive
 	g.queue = g.queue[n:]
-	g.mu.Unlock()
-	g.commit(batch)
-	// Hand the next commit to a waiting caller, so this one returns.
-	g.mu.Lock()
 	if len(g.queue) == 0 {
-		g.busy = false
-	} else {
-		g.queue[0].done <- errLead
+		g.queue = nil
 	}
 	g.mu.Unlock()
+	g.commitAndHandOff(batch)
 	return rethrow(<-c.done)
+}
+
+// commitAndHandOff commits batch and then hands the next commit to a
+// waiting caller, so this one returns. Should the commit end abnormally, the
+// calls not yet answered get errAborted and the hand-off still happens, so
+// no caller waits forever; a panic then goes on up this caller's stack.
+func (g *groupCommit) commitAndHandOff(batch []*batchCall) {
+	defer func() {
+		p := recover()
+		for _, c := range batch {
+			if !c.answered {
+				c.answered = true
+				c.done <- errAborted
+			}
+		}
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.busy = false
+		} else {
+			g.queue[0].done <- errLead
+		}
+		g.mu.Unlock()
+		if p != nil {
+			panic(p)
+		}
+	}()
+	g.commit(batch)
 }
 
 // commit runs batch in one transaction and gives every call its result. A
@@ -93,13 +124,16 @@ func (g *groupCommit) commit(batch []*batchCall) {
 		})
 		if failed < 0 {
 			for _, c := range batch {
+				c.answered = true
 				c.done <- err // nil, or the commit's own failure
 			}
 			return
 		}
 		c := batch[failed]
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
-		c.done <- g.db.Update(func(tx *bolt.Tx) error { return safeCall(c.fn, tx) })
+		err = g.db.Update(func(tx *bolt.Tx) error { return safeCall(c.fn, tx) })
+		c.answered = true
+		c.done <- err
 	}
 }
 
