@@ -327,8 +327,12 @@ func (a *App) recoverVolumeCreate(ctx context.Context, op *db.PendingOp) error {
 }
 
 // glusterVolumeOnBricks reports whether a gluster volume called name exists
-// with at least one of bricks among its own. It asks the bricks' nodes in
-// turn until one answers.
+// with at least one of bricks among its own. Every node of the bricks is
+// asked: a create that failed half-way may leave the volume defined on some
+// peers and not on others, so one node's "no such volume" proves nothing.
+// It answers false only when every node answered and none has it on our
+// bricks; if a node could not answer, it returns that error (recovery tries
+// again later; destroying the bricks needs every node up anyway).
 func (a *App) glusterVolumeOnBricks(ctx context.Context, name string, bricks []*db.Brick) (bool, error) {
 	if len(bricks) == 0 {
 		return false, nil
@@ -341,7 +345,8 @@ func (a *App) glusterVolumeOnBricks(ctx context.Context, name string, bricks []*
 	for _, b := range bricks {
 		ours[hosts[b.NodeID].storage+":"+b.Path] = true
 	}
-	var last error
+	var failed error
+	foreign := false
 	asked := map[string]bool{}
 	for _, b := range bricks {
 		h := hosts[b.NodeID].manage
@@ -351,7 +356,7 @@ func (a *App) glusterVolumeOnBricks(ctx context.Context, name string, bricks []*
 		asked[h] = true
 		have, exists, err := a.exec.VolumeBricks(ctx, h, name)
 		if err != nil {
-			last = err
+			failed = err
 			continue
 		}
 		for _, hb := range have {
@@ -359,12 +364,15 @@ func (a *App) glusterVolumeOnBricks(ctx context.Context, name string, bricks []*
 				return true, nil
 			}
 		}
-		if exists {
-			a.log.WithField("volume", name).Warn("a gluster volume of this name exists on other bricks: not ours, left alone")
-		}
-		return false, nil
+		foreign = foreign || exists
 	}
-	return false, last
+	if failed != nil {
+		return false, failed
+	}
+	if foreign {
+		a.log.WithField("volume", name).Warn("a gluster volume of this name exists on other bricks: not ours, left alone")
+	}
+	return false, nil
 }
 
 func (a *App) recoverVolumeDelete(ctx context.Context, op *db.PendingOp) error {

@@ -47,3 +47,45 @@ func TestRecoveryLeavesForeignVolumeAlone(t *testing.T) {
 		t.Fatalf("expected no pending operations after recovery, got %d", n)
 	}
 }
+
+// TestRecoveryAsksEveryBrickNode: gluster made the volume on our bricks, but
+// the first brick node asked says it has no such volume (a create that
+// failed half-way can leave it defined on some peers only). Recovery must
+// not take that one answer as proof: it deletes the volume before it
+// destroys the bricks, so no brick gluster still uses is destroyed.
+func TestRecoveryAsksEveryBrickNode(t *testing.T) {
+	e := newEnv(t)
+	e.topology(3, "/dev/sdb")
+	reached := make(chan struct{}, 1)
+	remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Delay: time.Hour, Reached: reached})
+	r := e.do("POST", "/volumes", `{"size":1,"name":"partial","durability":{"type":"replicate","replicate":{"replica":3}}}`)
+	if r.status != 202 {
+		t.Fatalf("create: %d %q", r.status, r.body)
+	}
+	waitReached(t, "volume start", reached)
+	e.crash()
+	remove()
+	missing := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cliOutput>
+  <opRet>-1</opRet>
+  <opErrno>30806</opErrno>
+  <opErrstr>Volume does not exist</opErrstr>
+  <volInfo>
+    <volumes>
+      <count>0</count>
+    </volumes>
+  </volInfo>
+</cliOutput>
+`
+	for _, h := range []string{"n1.example.com", "n2.example.com"} {
+		e.fake.Inject(fakeexec.Fault{Host: h, Match: "volume info partial", Stdout: missing})
+	}
+	e.start()
+	if _, ok := e.fake.Volume("partial"); ok {
+		t.Fatal("the half-made volume on our bricks was left on the nodes")
+	}
+	e.assertNoLeaks(3)
+	if n := pendingOps(t, e); n != 0 {
+		t.Fatalf("expected no pending operations after recovery, got %d", n)
+	}
+}
