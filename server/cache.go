@@ -84,7 +84,7 @@ func (c *responseCache) put(path string, rev uint64, body []byte) {
 		delete(c.entries, path)
 	}
 	if len(body) <= cacheMaxBytes {
-		for c.bytes+len(body) > cacheMaxBytes {
+		for c.bytes+len(body) > cacheMaxBytes && len(c.entries) > 0 {
 			c.evictOldest()
 		}
 		c.tick++
