@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/basalt-storage/basalt/client/api"
+	"github.com/basalt-storage/basalt/internal/testctx"
 )
 
 const (
@@ -451,14 +452,14 @@ func TestAsync(t *testing.T) {
 // fixed time that a slow machine could spend before the third poll.
 func TestPollCancel(t *testing.T) {
 	js := newJobServer(t, 1<<30, nil)
-	ctx := newExpiringContext(t.Context())
+	ctx := testctx.NewExpiring(t.Context())
 	var expired atomic.Int64 // UnixNano when the deadline passed
 	inner := js.Config.Handler
 	js.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inner.ServeHTTP(w, r)
 		if strings.HasPrefix(r.URL.Path, "/queue/") && js.polls.Load() == 3 {
 			expired.Store(time.Now().UnixNano())
-			ctx.expire()
+			ctx.Expire()
 		}
 	})
 	c := newTestClient(t, js.URL)
@@ -471,31 +472,6 @@ func TestPollCancel(t *testing.T) {
 	}
 	if n := js.polls.Load(); n < 3 || n > 4 {
 		t.Fatalf("expected three polls before the deadline and at most one more, got %d", n)
-	}
-}
-
-// expiringContext is a context whose deadline passes when the test says so:
-// after expire it is done with context.DeadlineExceeded.
-type expiringContext struct {
-	context.Context
-	done chan struct{}
-	once sync.Once
-}
-
-func newExpiringContext(parent context.Context) *expiringContext {
-	return &expiringContext{Context: parent, done: make(chan struct{})}
-}
-
-func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
-
-func (c *expiringContext) Done() <-chan struct{} { return c.done }
-
-func (c *expiringContext) Err() error {
-	select {
-	case <-c.done:
-		return context.DeadlineExceeded
-	default:
-		return nil
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/basalt-storage/basalt/executors"
 	"github.com/basalt-storage/basalt/executors/kubeexec"
+	"github.com/basalt-storage/basalt/internal/testctx"
 )
 
 const testNS = "glusterfs"
@@ -374,11 +375,11 @@ func TestClientSideTimeout(t *testing.T) {
 		// Both end the context once the command runs: a fixed delay could
 		// pass while a slow machine still looks the pod up, which is no
 		// command and so no CommandError.
-		dctx := newExpiringContext()
+		dctx := testctx.NewExpiring(context.Background())
 		errc := make(chan error, 1)
 		go func() { _, err := tr.Run(dctx, "node1", []string{"sleep 30"}, time.Minute); errc <- err }()
 		waitFor(t, "the command to run", func() bool { return f.runningCommands() == 1 })
-		dctx.expire()
+		dctx.Expire()
 		if err := <-errc; !errors.As(err, &ce) || !ce.TimedOut {
 			t.Errorf("context deadline: error = %v, want a timed-out CommandError", err)
 		}
@@ -555,32 +556,6 @@ func TestWrongTokenIsAnError(t *testing.T) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// expiringContext is a context whose deadline passes when the test says so:
-// after expire it is done with context.DeadlineExceeded, like a context
-// whose deadline has passed.
-type expiringContext struct {
-	context.Context
-	done chan struct{}
-	once sync.Once
-}
-
-func newExpiringContext() *expiringContext {
-	return &expiringContext{Context: context.Background(), done: make(chan struct{})}
-}
-
-func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
-
-func (c *expiringContext) Done() <-chan struct{} { return c.done }
-
-func (c *expiringContext) Err() error {
-	select {
-	case <-c.done:
-		return context.DeadlineExceeded
-	default:
-		return nil
-	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
