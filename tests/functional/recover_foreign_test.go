@@ -14,17 +14,7 @@ import (
 // same name on other bricks. Recovery must roll back Basalt's bricks and
 // records and leave that volume alone.
 func TestRecoveryLeavesForeignVolumeAlone(t *testing.T) {
-	e := newEnv(t)
-	e.topology(3, "/dev/sdb")
-	reached := make(chan struct{}, 1)
-	remove := e.fake.Inject(fakeexec.Fault{Match: "volume create", Delay: time.Hour, Reached: reached})
-	r := e.do("POST", "/volumes", `{"size":1,"name":"taken","durability":{"type":"replicate","replicate":{"replica":3}}}`)
-	if r.status != 202 {
-		t.Fatalf("create: %d %q", r.status, r.body)
-	}
-	waitReached(t, "volume create", reached)
-	e.crash()
-	remove()
+	e := crashedCreate(t, "taken", "volume create")
 
 	foreign := "10.0.0.1:/srv/foreign/brick"
 	if _, err := e.fake.Run(context.Background(), "n1.example.com", []string{
@@ -54,17 +44,7 @@ func TestRecoveryLeavesForeignVolumeAlone(t *testing.T) {
 // not take that one answer as proof: it deletes the volume before it
 // destroys the bricks, so no brick gluster still uses is destroyed.
 func TestRecoveryAsksEveryBrickNode(t *testing.T) {
-	e := newEnv(t)
-	e.topology(3, "/dev/sdb")
-	reached := make(chan struct{}, 1)
-	remove := e.fake.Inject(fakeexec.Fault{Match: "volume start", Delay: time.Hour, Reached: reached})
-	r := e.do("POST", "/volumes", `{"size":1,"name":"partial","durability":{"type":"replicate","replicate":{"replica":3}}}`)
-	if r.status != 202 {
-		t.Fatalf("create: %d %q", r.status, r.body)
-	}
-	waitReached(t, "volume start", reached)
-	e.crash()
-	remove()
+	e := crashedCreate(t, "partial", "volume start")
 	missing := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cliOutput>
   <opRet>-1</opRet>
@@ -88,4 +68,23 @@ func TestRecoveryAsksEveryBrickNode(t *testing.T) {
 	if n := pendingOps(t, e); n != 0 {
 		t.Fatalf("expected no pending operations after recovery, got %d", n)
 	}
+}
+
+// crashedCreate starts a stack with three nodes, creates a replica-3 volume
+// called name and crashes the server while the create is stuck in the node
+// command matching match. The stack is left stopped, the fault removed.
+func crashedCreate(t *testing.T, name, match string) *env {
+	t.Helper()
+	e := newEnv(t)
+	e.topology(3, "/dev/sdb")
+	reached := make(chan struct{}, 1)
+	remove := e.fake.Inject(fakeexec.Fault{Match: match, Delay: time.Hour, Reached: reached})
+	r := e.do("POST", "/volumes", `{"size":1,"name":"`+name+`","durability":{"type":"replicate","replicate":{"replica":3}}}`)
+	if r.status != 202 {
+		t.Fatalf("create: %d %q", r.status, r.body)
+	}
+	waitReached(t, match, reached)
+	e.crash()
+	remove()
+	return e
 }
