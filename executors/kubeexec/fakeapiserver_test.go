@@ -64,6 +64,8 @@ type fakeAPIServer struct {
 	// instead of upgrading, as the API server does when the container is
 	// gone or the kubelet cannot be reached.
 	execStatus *metav1.Status
+	// readAccepts are the Accept headers of pod gets and lists, in order.
+	readAccepts []string
 	running    map[int]bool
 	// Exec handlers outlive their HTTP request once the connection is
 	// hijacked: stop cancels them and wg waits for them at cleanup.
@@ -231,6 +233,7 @@ func (f *fakeAPIServer) listPods(w http.ResponseWriter, r *http.Request) {
 	}
 	list := corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, Items: []corev1.Pod{}}
 	f.mu.Lock()
+	f.readAccepts = append(f.readAccepts, r.Header.Get("Accept"))
 	for _, p := range f.pods[r.PathValue("ns")] {
 		if sel.Matches(labels.Set(p.pod.Labels)) {
 			list.Items = append(list.Items, p.pod)
@@ -254,6 +257,9 @@ func (f *fakeAPIServer) lookup(ns, name string) (*fakePod, bool) {
 }
 
 func (f *fakeAPIServer) getPod(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.readAccepts = append(f.readAccepts, r.Header.Get("Accept"))
+	f.mu.Unlock()
 	p, ok := f.lookup(r.PathValue("ns"), r.PathValue("name"))
 	if !ok {
 		writeStatus(w, http.StatusNotFound, metav1.StatusReasonNotFound, fmt.Sprintf("pods %q not found", r.PathValue("name")))

@@ -185,6 +185,34 @@ func TestPodNamesSelectsPodByName(t *testing.T) {
 	}
 }
 
+// TestPodReadsPreferProtobuf: pod gets and lists ask for protobuf first, as
+// client-go's typed client does, and still work against a server that
+// answers JSON only (as this fake does).
+func TestPodReadsPreferProtobuf(t *testing.T) {
+	f := newFakeAPIServer(t)
+	f.addPod(testNS, "glusterfs-a", nodeLabel("node1.example.com"), "k8s-1")
+	for _, cfg := range []kubeexec.Config{{}, {UsePodNames: true}} {
+		host := "node1.example.com"
+		if cfg.UsePodNames {
+			host = "glusterfs-a"
+		}
+		if _, err := newTransport(t, f, cfg).Run(context.Background(), host, []string{"true"}, time.Minute); err != nil {
+			t.Fatalf("Run with %+v: %v", cfg, err)
+		}
+	}
+	f.mu.Lock()
+	accepts := append([]string(nil), f.readAccepts...)
+	f.mu.Unlock()
+	if len(accepts) != 2 {
+		t.Fatalf("expected a pod list and a pod get, saw %d reads", len(accepts))
+	}
+	for _, a := range accepts {
+		if !strings.HasPrefix(a, "application/vnd.kubernetes.protobuf") || !strings.Contains(a, "application/json") {
+			t.Errorf("Accept %q: want protobuf first, JSON as the fallback", a)
+		}
+	}
+}
+
 func TestNamespace(t *testing.T) {
 	f := newFakeAPIServer(t)
 	f.addPod("from-config", "g-config", nodeLabel("h"), "k1")
