@@ -193,6 +193,9 @@ type VolumeExecutor interface {
 	// VolumeBricks returns the "<host>:<path>" bricks of a gluster volume in
 	// gluster's order, and exists=false when there is no such volume.
 	VolumeBricks(ctx context.Context, host, name string) (bricks []string, exists bool, err error)
+	// VolumeHeketiID returns a gluster volume's user.heketi.id option ("" if
+	// unset), and exists=false when there is no such volume.
+	VolumeHeketiID(ctx context.Context, host, name string) (id string, exists bool, err error)
 	// VolumeHealCheck refuses to replace oldBrick ("<host>:<path>") when it is
 	// a heal source or too few of its set's other bricks (peers) are online.
 	VolumeHealCheck(ctx context.Context, host, name, brickID, oldBrick string, peers []string, d Durability) error

@@ -279,5 +279,25 @@ func (a *App) recoverClone(ctx context.Context, op *db.PendingOp) error {
 			host = s.Host
 		}
 	}
+	if stepStarted(op, stepClone) {
+		// The crash may have come before gluster made the clone, and a
+		// volume of that name made since by someone else is not ours to
+		// delete. A clone carries its source's user.heketi.id (gluster
+		// copies the options), so that says whether it is ours.
+		srcID, err := actionID(op, db.ChangeCloneVolume)
+		if err != nil {
+			return err
+		}
+		id, exists, err := a.exec.VolumeHeketiID(ctx, host, clone.Name)
+		if err != nil {
+			return err
+		}
+		if !exists || (id != srcID && id != clone.ID) {
+			if exists {
+				a.log.WithField("volume", clone.Name).Warn("a gluster volume of this name exists but is not this clone: left alone")
+			}
+			op.Steps = nil
+		}
+	}
 	return a.rollbackClone(ctx, host, clone, op)
 }

@@ -216,3 +216,30 @@ func TestPeerProbeStopsOnFailure(t *testing.T) {
 		t.Fatalf("err %v after %d commands", err, len(rec.calls))
 	}
 }
+
+// TestVolumeInfoReaders reads a clone's bricks and user.heketi.id from the
+// captured `volume info --xml`, and a missing volume as not existing.
+func TestVolumeInfoReaders(t *testing.T) {
+	cfg := DefaultConfig()
+	r := NewRenderer(cfg)
+	rec := newRecorder().
+		on(r.VolumeInfo("vol_clone"), replyOf(loadCapture(t, "35-volume-info-clone-xml.txt"))).
+		on(r.VolumeInfo("no_such_vol"), replyOf(loadCapture(t, "39-err-volume-info-missing.txt")))
+	e := New(rec, cfg, nil)
+	ctx := context.Background()
+
+	id, exists, err := e.VolumeHeketiID(ctx, "gnode1", "vol_clone")
+	if err != nil || !exists || id != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("VolumeHeketiID(vol_clone) = %q %v %v", id, exists, err)
+	}
+	bricks, exists, err := e.VolumeBricks(ctx, "gnode1", "vol_clone")
+	if err != nil || !exists || len(bricks) != 2 || bricks[1] != "gnode1:/run/gluster/snaps/50dfdf74b2124efda1cd3b7d8ffe62a4/brick2/brick" {
+		t.Errorf("VolumeBricks(vol_clone) = %q %v %v", bricks, exists, err)
+	}
+	if id, exists, err := e.VolumeHeketiID(ctx, "gnode1", "no_such_vol"); err != nil || exists || id != "" {
+		t.Errorf("VolumeHeketiID(no_such_vol) = %q %v %v, want not existing", id, exists, err)
+	}
+	if bricks, exists, err := e.VolumeBricks(ctx, "gnode1", "no_such_vol"); err != nil || exists || bricks != nil {
+		t.Errorf("VolumeBricks(no_such_vol) = %q %v %v, want not existing", bricks, exists, err)
+	}
+}

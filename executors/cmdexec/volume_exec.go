@@ -182,27 +182,47 @@ func stdoutOf(res []executors.Result) string {
 // and returns the volume's bricks in order. A missing volume (which gluster
 // reports with exit 0 and opRet -1) gives exists=false.
 func (e *Executor) VolumeBricks(ctx context.Context, host, name string) ([]string, bool, error) {
+	v, exists, err := e.volumeInfo(ctx, host, name)
+	if err != nil || !exists {
+		return nil, exists, err
+	}
+	out := make([]string, 0, len(v.Bricks))
+	for _, b := range v.Bricks {
+		out = append(out, b.Name)
+	}
+	return out, true, nil
+}
+
+// VolumeHeketiID runs `gluster --mode=script --timeout=600 volume info <name> --xml`
+// and returns the volume's user.heketi.id option.
+func (e *Executor) VolumeHeketiID(ctx context.Context, host, name string) (string, bool, error) {
+	v, exists, err := e.volumeInfo(ctx, host, name)
+	if err != nil || !exists {
+		return "", exists, err
+	}
+	id, _ := v.Option("user.heketi.id")
+	return id, true, nil
+}
+
+// volumeInfo reads one volume's info; exists=false when there is none.
+func (e *Executor) volumeInfo(ctx context.Context, host, name string) (VolumeInfo, bool, error) {
 	res, err := e.run(ctx, host, e.r.GlusterTimeout(), e.r.VolumeInfo(name))
 	if err != nil {
-		return nil, false, err
+		return VolumeInfo{}, false, err
 	}
 	vols, err := ParseVolumeInfo(stdoutOf(res))
 	if IsVolumeNotFound(err) {
-		return nil, false, nil
+		return VolumeInfo{}, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return VolumeInfo{}, false, err
 	}
 	for _, v := range vols {
 		if v.Name == name {
-			out := make([]string, 0, len(v.Bricks))
-			for _, b := range v.Bricks {
-				out = append(out, b.Name)
-			}
-			return out, true, nil
+			return v, true, nil
 		}
 	}
-	return nil, false, nil
+	return VolumeInfo{}, false, nil
 }
 
 // VolumeHealCheck runs `gluster --mode=script --timeout=600 volume heal <name> info --xml`

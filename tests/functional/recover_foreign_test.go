@@ -88,3 +88,58 @@ func crashedCreate(t *testing.T, name, match string) *env {
 	remove()
 	return e
 }
+
+// TestCloneRecovery: a clone interrupted after gluster made it is deleted at
+// the next start; one interrupted before, whose name someone then took, is
+// left alone.
+func TestCloneRecovery(t *testing.T) {
+	crashedClone := func(t *testing.T, match string) (*env, volumeJSON) {
+		e := newEnv(t)
+		e.topology(3, "/dev/sdb")
+		src := e.mustCreateVolume(`{"size":1,"name":"src","durability":{"type":"replicate","replicate":{"replica":3}},"snapshot":{"enable":true,"factor":2}}`)
+		reached := make(chan struct{}, 1)
+		remove := e.fake.Inject(fakeexec.Fault{Match: match, Delay: time.Hour, Reached: reached})
+		if r := e.do("POST", "/volumes/"+src.ID+"/clone", `{"name":"copy"}`); r.status != 202 {
+			t.Fatalf("clone: %d %q", r.status, r.body)
+		}
+		waitReached(t, match, reached)
+		e.crash()
+		remove()
+		return e, src
+	}
+	t.Run("made by gluster: deleted", func(t *testing.T) {
+		e, _ := crashedClone(t, "volume start copy")
+		if _, ok := e.fake.Volume("copy"); !ok {
+			t.Fatal("expected gluster to have made the clone before the crash")
+		}
+		e.start()
+		if _, ok := e.fake.Volume("copy"); ok {
+			t.Error("the interrupted clone was left on the nodes")
+		}
+		if n := pendingOps(t, e); n != 0 {
+			t.Fatalf("expected no pending operations after recovery, got %d", n)
+		}
+	})
+	t.Run("name taken by someone else: left alone", func(t *testing.T) {
+		e, _ := crashedClone(t, "snapshot clone copy")
+		foreign := "10.0.0.2:/srv/other/brick"
+		if _, err := e.fake.Run(context.Background(), "n2.example.com", []string{
+			"mkdir -p /srv/other/brick",
+			"gluster --mode=script volume create copy " + foreign + " force",
+		}, time.Minute); err != nil {
+			t.Fatalf("making the foreign volume: %v", err)
+		}
+		e.start()
+		if v, ok := e.fake.Volume("copy"); !ok || len(v.Bricks) != 1 || v.Bricks[0] != foreign {
+			t.Fatalf("the foreign volume was touched by recovery: exists %v, %+v", ok, v)
+		}
+		var list struct{ Volumes []string }
+		decodeJSON(t, e.do("GET", "/volumes", nil), &list)
+		if len(list.Volumes) != 1 {
+			t.Fatalf("expected only the source volume, got %v", list.Volumes)
+		}
+		if n := pendingOps(t, e); n != 0 {
+			t.Fatalf("expected no pending operations after recovery, got %d", n)
+		}
+	})
+}
