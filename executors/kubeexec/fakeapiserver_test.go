@@ -66,7 +66,7 @@ type fakeAPIServer struct {
 	execStatus *metav1.Status
 	// readAccepts are the Accept headers of pod gets and lists, in order.
 	readAccepts []string
-	running    map[int]bool
+	running     map[int]bool
 	// Exec handlers outlive their HTTP request once the connection is
 	// hijacked: stop cancels them and wg waits for them at cleanup.
 	stop    context.Context
