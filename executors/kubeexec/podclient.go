@@ -53,27 +53,19 @@ type podClient struct {
 	namespace string
 }
 
+// read starts a GET of the namespace's pods.
+func (p podClient) read() *rest.Request {
+	return p.rest.Get().UseProtobufAsDefault().Namespace(p.namespace).Resource("pods")
+}
+
 func (p podClient) get(ctx context.Context, name string) (*corev1.Pod, error) {
 	pod := &corev1.Pod{}
-	err := p.rest.Get().
-		UseProtobufAsDefault().
-		Namespace(p.namespace).
-		Resource("pods").
-		Name(name).
-		VersionedParams(&metav1.GetOptions{}, coreParamsCodec).
-		Do(ctx).
-		Into(pod)
+	err := p.read().Name(name).VersionedParams(&metav1.GetOptions{}, coreParamsCodec).Do(ctx).Into(pod)
 	return pod, err
 }
 
 func (p podClient) list(ctx context.Context, selector string) (*corev1.PodList, error) {
 	list := &corev1.PodList{}
-	err := p.rest.Get().
-		UseProtobufAsDefault().
-		Namespace(p.namespace).
-		Resource("pods").
-		VersionedParams(&metav1.ListOptions{LabelSelector: selector}, coreParamsCodec).
-		Do(ctx).
-		Into(list)
+	err := p.read().VersionedParams(&metav1.ListOptions{LabelSelector: selector}, coreParamsCodec).Do(ctx).Into(list)
 	return list, err
 }
