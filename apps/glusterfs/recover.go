@@ -359,12 +359,15 @@ func (a *App) glusterVolumeOnBricks(ctx context.Context, name string, bricks []*
 			failed = err
 			continue
 		}
+		if !exists {
+			continue
+		}
 		for _, hb := range have {
-			if exists && ours[hb] {
+			if ours[hb] {
 				return true, nil
 			}
 		}
-		foreign = foreign || exists
+		foreign = true
 	}
 	if failed != nil {
 		return false, failed
